@@ -1,0 +1,129 @@
+"""The JSON API: one NinjaAPI at /api/v1/, each app's router mounted on it.
+
+Every failure answers in one shape, `{"code", "message", "details"}`, with the
+right status; nothing a client sends can produce a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from rapport.accounts.api import router as accounts_router
+from rapport.accounts.models import User
+from rapport.accounts.services import authenticate_token
+from rapport.lib.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer rpt_...` with a personal API token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = authenticate_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ActiveSession(SessionAuth):
+    """The web UI's session (CSRF-checked on writes), for active users only."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+api = NinjaAPI(
+    title="Rapport API",
+    version="1",
+    description=(
+        "Rapport's JSON API. Authenticate with `Authorization: Bearer <token>` "
+        "(create a token under your profile) or a logged-in session. "
+        'Errors are JSON: `{"code": "...", "message": "...", "details": ...}`.'
+    ),
+    auth=[BearerToken(), ActiveSession()],
+    urls_namespace="api",
+)
+
+
+def error(
+    request: HttpRequest, status: int, message: str, *, code: str | None = None, details: Any = None
+) -> HttpResponse:
+    payload = {"code": code or _STATUS_CODES.get(status, "error"), "message": message}
+    payload["details"] = details
+    return api.create_response(request, payload, status=status)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    details = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors
+    ]
+    return error(request, 422, "The request is not valid.", details=details)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(request, 401, "Missing, invalid, expired or revoked credentials.")
+
+
+@api.exception_handler(DomainError)
+def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error(request, exc.status, exc.message, code=exc.code, details=exc.details)
+
+
+@api.exception_handler(HttpError)
+def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error(request, 403, str(exc) or "You may not do this.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error(request, 404, "Not found.")
+
+
+api.exception_handler(ObjectDoesNotExist)(_not_found)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled API error", exc_info=exc)
+    return error(
+        request, 500, "Something went wrong on our side; it has been logged.", code="internal_error"
+    )
+
+
+def not_found_view(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Answer unknown /api/v1/ paths in the error shape rather than with an HTML page."""
+    return JsonResponse(
+        {"code": "not_found", "message": "No such endpoint.", "details": None}, status=404
+    )
+
+
+api.add_router("/", accounts_router)

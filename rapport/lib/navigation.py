@@ -1,0 +1,48 @@
+"""The sidebar: one entry per area that exists, shown to roles that may use it.
+
+Each domain adds its entries here when it lands, so areas that do not exist
+yet never appear as placeholders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from rapport.accounts.roles import Cap
+
+
+@dataclass(frozen=True)
+class NavItem:
+    section: str
+    label: str
+    url_name: str
+    capability: str
+    icon: str = ""
+
+
+NAV: list[NavItem] = [
+    NavItem("Admin", "Users", "accounts:user_list", Cap.USERS_VIEW, "users"),
+    NavItem("Admin", "Teams", "accounts:team_list", Cap.TEAMS_VIEW, "team"),
+    NavItem("Admin", "Audit log", "accounts:audit_log", Cap.AUDIT_VIEW, "log"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Template context: the sections and entries the current user may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_sections": []}
+    current = request.path
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for item in NAV:
+        if not user.can(item.capability):
+            continue
+        url = reverse(item.url_name)
+        sections.setdefault(item.section, []).append(
+            {"label": item.label, "url": url, "icon": item.icon, "active": current.startswith(url)}
+        )
+    return {"nav_sections": list(sections.items())}
