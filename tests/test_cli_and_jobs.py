@@ -19,9 +19,7 @@ def _record_call() -> None:
     CALLS.append("ran")
 
 
-@pytest.mark.parametrize(
-    "command", ["demo", "serve", "worker", "migrate", "createadmin", "check"]
-)
+@pytest.mark.parametrize("command", ["demo", "serve", "worker", "migrate", "createadmin", "check"])
 def test_every_command_explains_itself(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args([command, "--help"])
@@ -36,7 +34,11 @@ def test_production_start_without_a_secret_fails_clearly(tmp_path):
     env["RAPPORT_DATA_DIR"] = str(tmp_path)
 
     result = subprocess.run(
-        [sys.executable, "-m", "rapport", "check"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "rapport", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert result.returncode == 2
@@ -46,8 +48,13 @@ def test_production_start_without_a_secret_fails_clearly(tmp_path):
 def test_demo_mode_generates_and_keeps_a_secret(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAPPORT_", "DJANGO_"))}
     env.update(RAPPORT_DATA_DIR=str(tmp_path), RAPPORT_DEMO="1")
-    code = "from django.conf import settings; print(settings.SECRET_KEY)"
-    argv = [sys.executable, "-c", f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='rapport.settings'; django.setup(); {code}"]
+    env["DJANGO_SETTINGS_MODULE"] = "rapport.settings"
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
+    argv = [
+        sys.executable,
+        "-c",
+        code,
+    ]
 
     first = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60).stdout
     second = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60).stdout
@@ -84,7 +91,9 @@ def test_a_stale_claim_loses_to_the_worker_that_moved_the_schedule(periodic):
     row = ScheduledJob.objects.get(name="test.record")
     stale_next_run = row.next_run_at - dt.timedelta(minutes=5)
 
-    won = ScheduledJob.objects.filter(pk=row.pk, next_run_at=stale_next_run).update(last_claimed_by="b")
+    won = ScheduledJob.objects.filter(pk=row.pk, next_run_at=stale_next_run).update(
+        last_claimed_by="b"
+    )
 
     assert won == 0
 

@@ -227,7 +227,7 @@ def set_team_members(
     if in_org != member_ids:
         raise NotAllowed("Only people in your organisation can join its teams.")
     current = {m.user_id: m for m in team.memberships.select_related("user")}
-    before = {"members": sorted(str(m.user.public_id) for m in current.values())}
+    before = _roster(current.values())
     team.memberships.exclude(user_id__in=member_ids).delete()
     for user_id in member_ids:
         membership = current.get(user_id)
@@ -237,14 +237,20 @@ def set_team_members(
         elif membership.is_lead != is_lead:
             membership.is_lead = is_lead
             membership.save(update_fields=["is_lead", "updated_at"])
-    after_ids = User.objects.filter(pk__in=member_ids).values_list("public_id", flat=True)
-    after = {"members": sorted(str(pid) for pid in after_ids)}
+    after = _roster(team.memberships.select_related("user"))
     changes = audit.diff(before, after)
-    leads_now = sorted(
-        str(pid) for pid in User.objects.filter(pk__in=lead_ids).values_list("public_id", flat=True)
-    )
-    audit.record(actor, "team.members_set", team, changes={**changes, "leads": [None, leads_now]})
+    if changes:
+        audit.record(actor, "team.members_set", team, changes=changes)
     return team
+
+
+def _roster(memberships: Iterable[TeamMembership]) -> dict[str, list[str]]:
+    """Return the members and leads by email, for a readable audit entry."""
+    memberships = list(memberships)
+    return {
+        "members": sorted(m.user.email for m in memberships),
+        "leads": sorted(m.user.email for m in memberships if m.is_lead),
+    }
 
 
 # --- API tokens ----------------------------------------------------------------------
