@@ -8,7 +8,8 @@ from rapport.accounts.models import AuditEntry, Team, User
 
 
 @pytest.mark.parametrize(
-    "url_name", ["home", "accounts:profile", "accounts:user_list", "accounts:team_list", "accounts:audit_log"]
+    "url_name",
+    ["home", "accounts:profile", "accounts:user_list", "accounts:team_list", "accounts:audit_log"],
 )
 def test_admin_pages_render(url_name, ada, web_as):
     response = web_as(ada).get(reverse(url_name))
@@ -49,7 +50,9 @@ def test_admin_adds_a_user_through_the_page(ada, web_as):
 
 
 def test_duplicate_user_on_the_page_shows_the_reason_and_keeps_the_input(ada, alice, web_as):
-    response = web_as(ada).post(reverse("accounts:user_list"), {"email": alice.email, "role": "agent"})
+    response = web_as(ada).post(
+        reverse("accounts:user_list"), {"email": alice.email, "role": "agent"}
+    )
 
     assert response.status_code == 200
     assert b"exists" in response.content
@@ -100,7 +103,10 @@ def test_token_is_shown_once_on_the_profile_page(alice, web_as):
 
 def test_audit_page_filters_by_action(ada, alice, web_as):
     client = web_as(ada)
-    client.post(reverse("accounts:user_edit", args=[alice.public_id]), {"full_name": "Al", "role": "agent", "is_active": "on"})
+    client.post(
+        reverse("accounts:user_edit", args=[alice.public_id]),
+        {"full_name": "Al", "role": "agent", "is_active": "on"},
+    )
 
     response = client.get(reverse("accounts:audit_log"), {"action": "user.update"})
 

@@ -41,7 +41,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
         item.add_marker(pytest.mark.browser)
         if not have_browser:
             if os.environ.get("RAPPORT_REQUIRE_BROWSER") == "1":
-                raise pytest.UsageError(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+                raise pytest.UsageError(
+                    f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+                )
             item.add_marker(pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}"))
 
 
