@@ -49,7 +49,10 @@ def test_demo_mode_generates_and_keeps_a_secret(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAPPORT_", "DJANGO_"))}
     env.update(RAPPORT_DATA_DIR=str(tmp_path), RAPPORT_DEMO="1")
     env["DJANGO_SETTINGS_MODULE"] = "rapport.settings"
-    code = "import django\ndjango.setup()\nfrom django.conf import settings\nprint(settings.SECRET_KEY)"
+    code = (
+        "import django\ndjango.setup()\n"
+        "from django.conf import settings\nprint(settings.SECRET_KEY)"
+    )
     argv = [
         sys.executable,
         "-c",
