@@ -63,6 +63,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "rapport.accounts",
     "rapport.jobs",
+    "rapport.customers",
+    "rapport.channels",
+    "rapport.team",
+    "rapport.inbox",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+from rapport.lib.tasks import task  # noqa: F401
