@@ -22,17 +22,31 @@ class Cap:
     # Any write at all: analysts and assessors read but never change anything.
     WRITE = "write"
     EVIDENCE_EXPORT = "evidence.export"
+    INBOX_VIEW = "inbox.view"
+    # Reply, note, assign, change status: the agent's daily work.
+    INBOX_WORK = "inbox.work"
+    # Service standards, calendars and routing rules.
+    INBOX_CONFIGURE = "inbox.configure"
 
 
-_READ = {Cap.USERS_VIEW, Cap.TEAMS_VIEW, Cap.TOKENS_OWN}
-_WRITE = _READ | {Cap.WRITE}
+_READ = {Cap.USERS_VIEW, Cap.TEAMS_VIEW, Cap.TOKENS_OWN, Cap.INBOX_VIEW}
+_WRITE = _READ | {Cap.WRITE, Cap.INBOX_WORK}
 
 _GRANTS: dict[str, frozenset[str]] = {
     "admin": frozenset(
-        _WRITE | {Cap.USERS_MANAGE, Cap.TEAMS_MANAGE, Cap.AUDIT_VIEW, Cap.EVIDENCE_EXPORT}
+        _WRITE
+        | {
+            Cap.USERS_MANAGE,
+            Cap.TEAMS_MANAGE,
+            Cap.AUDIT_VIEW,
+            Cap.EVIDENCE_EXPORT,
+            Cap.INBOX_CONFIGURE,
+        }
     ),
-    "manager": frozenset(_WRITE | {Cap.TEAMS_MANAGE, Cap.AUDIT_VIEW, Cap.EVIDENCE_EXPORT}),
-    "supervisor": frozenset(_WRITE | {Cap.TEAMS_MANAGE}),
+    "manager": frozenset(
+        _WRITE | {Cap.TEAMS_MANAGE, Cap.AUDIT_VIEW, Cap.EVIDENCE_EXPORT, Cap.INBOX_CONFIGURE}
+    ),
+    "supervisor": frozenset(_WRITE | {Cap.TEAMS_MANAGE, Cap.INBOX_CONFIGURE}),
     "agent": frozenset(_WRITE),
     "marketer": frozenset(_WRITE),
     "analyst": frozenset(_READ),
