@@ -22,6 +22,10 @@ class Cap:
     # Any write at all: analysts and assessors read but never change anything.
     WRITE = "write"
     EVIDENCE_EXPORT = "evidence.export"
+    CUSTOMERS_VIEW = "customers.view"
+    CUSTOMERS_MANAGE = "customers.manage"
+    # Export and erasure of everything held about a customer.
+    CUSTOMERS_PRIVACY = "customers.privacy"
     INBOX_VIEW = "inbox.view"
     # Reply, note, assign, change status: the agent's daily work.
     INBOX_WORK = "inbox.work"
@@ -29,12 +33,16 @@ class Cap:
     INBOX_CONFIGURE = "inbox.configure"
 
 
-_READ = {Cap.USERS_VIEW, Cap.TEAMS_VIEW, Cap.TOKENS_OWN, Cap.INBOX_VIEW}
+_READ = {Cap.USERS_VIEW, Cap.TEAMS_VIEW, Cap.TOKENS_OWN, Cap.INBOX_VIEW, Cap.CUSTOMERS_VIEW}
 _WRITE = _READ | {Cap.WRITE, Cap.INBOX_WORK}
+# Marketers write, but not to customer records; export and erasure are for admins and managers.
+_CUSTOMER_WORK = {Cap.CUSTOMERS_MANAGE}
+_CUSTOMER_PRIVACY = _CUSTOMER_WORK | {Cap.CUSTOMERS_PRIVACY}
 
 _GRANTS: dict[str, frozenset[str]] = {
     "admin": frozenset(
         _WRITE
+        | _CUSTOMER_PRIVACY
         | {
             Cap.USERS_MANAGE,
             Cap.TEAMS_MANAGE,
@@ -44,10 +52,12 @@ _GRANTS: dict[str, frozenset[str]] = {
         }
     ),
     "manager": frozenset(
-        _WRITE | {Cap.TEAMS_MANAGE, Cap.AUDIT_VIEW, Cap.EVIDENCE_EXPORT, Cap.INBOX_CONFIGURE}
+        _WRITE
+        | _CUSTOMER_PRIVACY
+        | {Cap.TEAMS_MANAGE, Cap.AUDIT_VIEW, Cap.EVIDENCE_EXPORT, Cap.INBOX_CONFIGURE}
     ),
-    "supervisor": frozenset(_WRITE | {Cap.TEAMS_MANAGE, Cap.INBOX_CONFIGURE}),
-    "agent": frozenset(_WRITE),
+    "supervisor": frozenset(_WRITE | _CUSTOMER_WORK | {Cap.TEAMS_MANAGE, Cap.INBOX_CONFIGURE}),
+    "agent": frozenset(_WRITE | _CUSTOMER_WORK),
     "marketer": frozenset(_WRITE),
     "analyst": frozenset(_READ),
     "assessor": frozenset(_READ | {Cap.EVIDENCE_EXPORT}),
