@@ -1,0 +1,259 @@
+"""Reads of the inbox that depend on who is asking: lists, one conversation, search."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from rapport.accounts.models import User
+from rapport.accounts.roles import Cap
+from rapport.inbox.models import (
+    ACTIVE_STATUSES,
+    Conversation,
+    Macro,
+    Message,
+    Notification,
+    SavedView,
+    Tag,
+)
+from rapport.lib.errors import DomainError, NotAllowed, NotFound
+
+
+def _require_view(viewer: User) -> None:
+    if not viewer.can(Cap.INBOX_VIEW):
+        raise NotAllowed("Your role does not allow reading the inbox.")
+
+
+def _uuid(value: str | uuid.UUID, what: str) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(f"No such {what}.") from None
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the inbox list shows. Empty fields filter nothing."""
+
+    status: Sequence[str] = ()
+    active: bool = False
+    team: uuid.UUID | None = None
+    assignee: uuid.UUID | None = None
+    mine: bool = False
+    unassigned: bool = False
+    kind: Sequence[str] = ()
+    priority_at_least: int | None = None
+    channel: uuid.UUID | None = None
+    customer: uuid.UUID | None = None
+    tag: str = ""
+    breaching_within_minutes: int | None = None
+    breached: bool = False
+    q: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def conversations_visible_to(viewer: User) -> QuerySet[Conversation]:
+    """Return the organisation's live (not merged-away) conversations."""
+    _require_view(viewer)
+    return Conversation.objects.filter(
+        organisation_id=viewer.organisation_id, merged_into__isnull=True
+    )
+
+
+def inbox_list(
+    viewer: User, filters: InboxFilter, *, cursor: str | None = None, limit: int = 50
+) -> tuple[list[Conversation], str | None]:
+    """Return one page of the inbox, newest activity first, and the cursor of the next page.
+
+    Two queries whatever the page size: the conversations with their customer,
+    channel, assignee and team, then their tags.
+    """
+    limit = max(1, min(limit, 200))
+    rows = _filtered(viewer, filters)
+    if cursor:
+        at, pk = _decode_cursor(cursor)
+        rows = rows.filter(Q(last_message_at__lt=at) | Q(last_message_at=at, pk__lt=pk))
+    rows = (
+        rows.select_related("customer", "channel", "assignee", "team")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
+        .order_by("-last_message_at", "-pk")
+    )
+    page = list(rows[: limit + 1])
+    next_cursor = None
+    if len(page) > limit:
+        page = page[:limit]
+        next_cursor = _encode_cursor(page[-1].last_message_at, page[-1].pk)
+    return page, next_cursor
+
+
+def _filtered(viewer: User, f: InboxFilter) -> QuerySet[Conversation]:
+    rows = conversations_visible_to(viewer)
+    if f.status:
+        rows = rows.filter(status__in=list(f.status))
+    if f.active:
+        rows = rows.filter(status__in=ACTIVE_STATUSES)
+    if f.team:
+        rows = rows.filter(team__public_id=f.team)
+    if f.mine:
+        rows = rows.filter(assignee_id=viewer.pk)
+    elif f.assignee:
+        rows = rows.filter(assignee__public_id=f.assignee)
+    if f.unassigned:
+        rows = rows.filter(assignee__isnull=True)
+    if f.kind:
+        rows = rows.filter(kind__in=list(f.kind))
+    if f.priority_at_least:
+        rows = rows.filter(priority__gte=f.priority_at_least)
+    if f.channel:
+        rows = rows.filter(channel__public_id=f.channel)
+    if f.customer:
+        rows = rows.filter(customer__public_id=f.customer)
+    if f.tag:
+        rows = rows.filter(tags__name=f.tag.lower())
+    now = timezone.now()
+    if f.breached:
+        rows = rows.filter(next_due_at__lte=now)
+    elif f.breaching_within_minutes is not None:
+        rows = rows.filter(
+            next_due_at__gt=now,
+            next_due_at__lte=now + dt.timedelta(minutes=f.breaching_within_minutes),
+        )
+    if f.q:
+        rows = rows.filter(pk__in=matching_conversation_ids(viewer, f.q))
+    return rows
+
+
+def _encode_cursor(at: dt.datetime, pk: int) -> str:
+    raw = json.dumps([at.isoformat(), pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, pk = json.loads(base64.urlsafe_b64decode(padded))
+        return dt.datetime.fromisoformat(at), int(pk)
+    except (ValueError, TypeError):
+        raise DomainError("The cursor is not valid.", code="bad_cursor") from None
+
+
+def get_conversation_for_user(viewer: User, public_id: str | uuid.UUID) -> Conversation:
+    _require_view(viewer)
+    try:
+        return (
+            Conversation.objects.filter(organisation_id=viewer.organisation_id)
+            .select_related("customer", "channel", "assignee", "team", "sla_policy", "merged_into")
+            .prefetch_related("tags", "resolutions")
+            .get(public_id=_uuid(public_id, "conversation"))
+        )
+    except Conversation.DoesNotExist:
+        raise NotFound("No such conversation.") from None
+
+
+def messages_of(viewer: User, conversation: Conversation) -> QuerySet[Message]:
+    """Return the conversation's messages in order, notes included, with their authors."""
+    _require_view(viewer)
+    if conversation.organisation_id != viewer.organisation_id:
+        raise NotFound("No such conversation.")
+    return (
+        Message.objects.filter(conversation=conversation)
+        .select_related("author_customer", "author_user")
+        .prefetch_related("attachments")
+        .order_by("sent_at", "id")
+    )
+
+
+# --- Full-text search ----------------------------------------------------------------
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+SEARCH_LIMIT = 1000
+
+
+def _fts_query(text: str) -> str:
+    tokens = _TOKEN.findall(text)[:12]
+    # Each token quoted: nothing the user types is FTS syntax; the last one is a prefix.
+    quoted = ['"' + token.replace('"', '""') + '"' for token in tokens]
+    if quoted:
+        quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def matching_message_ids(viewer: User, text: str, limit: int = SEARCH_LIMIT) -> list[int]:
+    """Return the ids of the best-matching messages of the viewer's organisation.
+
+    SQLite uses the FTS5 index, PostgreSQL its full-text index; both rank by
+    relevance and stop at `limit`.
+    """
+    _require_view(viewer)
+    if not _TOKEN.search(text):
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT m.id FROM inbox_message_fts f JOIN inbox_message m ON m.id = f.rowid "
+                "WHERE inbox_message_fts MATCH %s AND m.organisation_id = %s "
+                "ORDER BY f.rank LIMIT %s",
+                [_fts_query(text), viewer.organisation_id, limit],
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT id FROM inbox_message "
+                "WHERE to_tsvector('simple', text) @@ websearch_to_tsquery('simple', %s) "
+                "AND organisation_id = %s "
+                "ORDER BY ts_rank(to_tsvector('simple', text), "
+                "websearch_to_tsquery('simple', %s)) DESC LIMIT %s",
+                [text, viewer.organisation_id, text, limit],
+            )
+        else:  # pragma: no cover - other databases: a plain scan
+            return list(
+                Message.objects.filter(
+                    organisation_id=viewer.organisation_id, text__icontains=text
+                ).values_list("id", flat=True)[:limit]
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def matching_conversation_ids(viewer: User, text: str) -> list[int]:
+    ids = matching_message_ids(viewer, text)
+    if not ids:
+        return []
+    return list(
+        Message.objects.filter(pk__in=ids).values_list("conversation_id", flat=True).distinct()
+    )
+
+
+# --- Macros, views, notifications -----------------------------------------------------
+
+
+def macros_for(viewer: User, q: str = "") -> QuerySet[Macro]:
+    """Return the macros the viewer may use: shared ones, their teams' and their own."""
+    _require_view(viewer)
+    team_ids = list(viewer.memberships.values_list("team_id", flat=True))
+    rows = Macro.objects.filter(organisation_id=viewer.organisation_id).filter(
+        Q(owner__isnull=True, team__isnull=True) | Q(owner=viewer) | Q(team_id__in=team_ids)
+    )
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(body__icontains=q))
+    return rows.order_by("-usage_count", "name")
+
+
+def saved_views_for(viewer: User) -> QuerySet[SavedView]:
+    _require_view(viewer)
+    return SavedView.objects.filter(organisation_id=viewer.organisation_id).filter(
+        Q(owner=viewer) | Q(is_shared=True)
+    )
+
+
+def unread_notifications(viewer: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=viewer, read_at__isnull=True).select_related(
+        "conversation"
+    )

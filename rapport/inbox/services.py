@@ -1,0 +1,1025 @@
+"""State changes in the inbox: ingest, replies, notes, assignment, status, resolutions.
+
+`ingest` is the hot path: a batch of inbound events becomes messages and
+conversations in one transaction with a fixed number of queries, whatever the
+batch size. The agent-facing services take the acting user first, check
+rights, run in a transaction and write the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from rapport.accounts import audit
+from rapport.accounts.models import Team, User
+from rapport.accounts.roles import Cap
+from rapport.channels.models import Channel
+from rapport.connectors.events import EventKind, InboundEvent
+from rapport.customers.models import Customer
+from rapport.customers.services import Author, normalise_handle, resolve_identities
+from rapport.inbox import sla
+from rapport.inbox.models import (
+    ACTIVE_STATUSES,
+    ComplaintResolution,
+    Conversation,
+    CustomerAcceptance,
+    DeliveryStatus,
+    Direction,
+    Kind,
+    KindCorrection,
+    Macro,
+    Message,
+    Notification,
+    Priority,
+    ResolutionAction,
+    SlaPolicy,
+    Status,
+    Tag,
+)
+from rapport.inbox.routing import Facts, Router
+from rapport.lib.errors import Conflict, DomainError, NotAllowed
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_LENGTH = 200
+MAX_MESSAGE_LENGTH = 100_000
+# A customer writing into a conversation closed longer ago than this starts a
+# new conversation linked to the old one, instead of reopening it.
+REOPEN_WINDOW = dt.timedelta(days=getattr(settings, "RAPPORT_REOPEN_WINDOW_DAYS", 7))
+
+_URGENCY_PRIORITY = {
+    "low": Priority.LOW,
+    "normal": Priority.NORMAL,
+    "high": Priority.HIGH,
+    "critical": Priority.URGENT,
+}
+_KIND_OF_EVENT = {EventKind.REVIEW: Kind.REVIEW}
+
+
+# --- Triage ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextTriage:
+    kind: str = Kind.OTHER
+    sentiment: float = 0.0
+    persona: str = ""
+    urgency: str = "normal"
+    brand_risk: float = 0.0
+    language: str = ""
+    intent: str = ""
+    reasons: tuple[str, ...] = ()
+
+
+_engine: Any = None
+
+
+def triage_engine() -> Any:
+    """Return the triage engine, loaded once; None when triage is not installed."""
+    global _engine
+    if _engine is None:
+        try:
+            from rapport.triage import default_engine  # type: ignore[attr-defined,unused-ignore]
+
+            _engine = default_engine()
+        except Exception:
+            # Messages must still come in when triage cannot load; they arrive unclassified.
+            logger.exception("triage is unavailable; ingesting without classification")
+            _engine = False
+    return _engine or None
+
+
+def classify(texts: Sequence[str]) -> list[TextTriage]:
+    engine = triage_engine()
+    if engine is None or not texts:
+        return [TextTriage() for _ in texts]
+    results = engine.classify_batch(list(texts))
+    return [
+        TextTriage(
+            kind=str(r.kind),
+            sentiment=float(getattr(r, "sentiment_score", 0.0) or 0.0),
+            persona=str(getattr(r, "persona", "") or ""),
+            urgency=str(getattr(r, "urgency", "normal") or "normal"),
+            brand_risk=float(getattr(r, "brand_risk", 0.0) or 0.0),
+            language=str(getattr(r, "language", "") or "")[:12],
+            intent=str(getattr(r, "intent", "") or "")[:80],
+            reasons=tuple(str(x) for x in (getattr(r, "reasons", ()) or ()))[:5],
+        )
+        for r in results
+    ]
+
+
+# --- Ingest ---------------------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    created: int = 0
+    duplicates: int = 0
+    automated_dropped: int = 0
+    conversations_opened: int = 0
+    conversations_updated: int = 0
+    message_ids: list[int] = field(default_factory=list)
+
+
+ingested_hooks: list[Callable[[IngestResult], None]] = []
+
+
+def ingest(
+    channel: Channel,
+    events: Sequence[InboundEvent],
+    *,
+    cursor: str | None = None,
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """Turn a batch of inbound events into messages and conversations, exactly once.
+
+    Events already stored (same channel and external id) are dropped, so a
+    replayed batch changes nothing. The channel's new cursor is saved in the
+    same transaction as the messages. Two batches racing to create the same
+    customer identity make one of them retry once.
+    """
+    for attempt in (1, 2):
+        try:
+            return _ingest(channel, events, cursor=cursor, now=now)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            logger.info("ingest into %s raced another batch; retrying", channel.pk)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass
+class _Pending:
+    event: InboundEvent
+    triage: TextTriage
+    customer: Customer
+    conversation: Conversation | None = None
+    message: Message | None = None
+
+
+def _ingest(
+    channel: Channel,
+    events: Sequence[InboundEvent],
+    *,
+    cursor: str | None,
+    now: dt.datetime | None,
+) -> IngestResult:
+    now = now or timezone.now()
+    result = IngestResult()
+    with transaction.atomic():
+        fresh = _drop_seen(channel, events, result)
+        pending = _prepare(channel, fresh)
+        _thread(channel, pending, now, result)
+        messages = [p.message for p in pending if p.message is not None]
+        Message.objects.bulk_create(messages)
+        result.message_ids = [m.pk for m in messages]
+        result.created = len(messages)
+        if cursor is not None:
+            Channel.objects.filter(pk=channel.pk).update(cursor=cursor, last_success_at=now)
+        transaction.on_commit(lambda: _after_ingest(result))
+    return result
+
+
+def _drop_seen(
+    channel: Channel, events: Sequence[InboundEvent], result: IngestResult
+) -> list[InboundEvent]:
+    ids = [event.external_id for event in events]
+    seen = set(
+        Message.objects.filter(channel=channel, external_id__in=ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    fresh = []
+    for event in events:
+        if event.external_id in seen:
+            result.duplicates += 1
+            continue
+        seen.add(event.external_id)
+        fresh.append(event)
+    return fresh
+
+
+def _prepare(channel: Channel, events: list[InboundEvent]) -> list[_Pending]:
+    texts = [event.text[:MAX_MESSAGE_LENGTH] for event in events]
+    triaged = classify(texts)
+    authors = [_author(event) for event in events]
+    customers = resolve_identities(channel.organisation, authors)
+    return [
+        _Pending(event, triage, customers[(author.platform, normalise_handle(author.handle))])
+        for event, triage, author in zip(events, triaged, authors, strict=True)
+    ]
+
+
+def _author(event: InboundEvent) -> Author:
+    if event.author_email and event.kind in (EventKind.EMAIL, EventKind.FORM):
+        return Author("email", event.author_email, event.author_name or event.author_email)
+    handle = event.author_handle or event.author_email or "unknown"
+    return Author(event.platform, handle, event.author_name, event.author_email)
+
+
+def _thread(
+    channel: Channel, pending: list[_Pending], now: dt.datetime, result: IngestResult
+) -> None:
+    """Find or open each message's conversation; create and update conversations in bulk."""
+    if not pending:
+        return
+    by_parent = _conversations_by_parent(channel, pending)
+    by_thread = _conversations_by_thread(channel, pending)
+    open_by_customer = {
+        conv.customer_id: conv
+        for conv in Conversation.objects.filter(
+            channel=channel,
+            customer_id__in={p.customer.pk for p in pending},
+            status__in=ACTIVE_STATUSES,
+            merged_into__isnull=True,
+        ).order_by("last_message_at")
+    }
+    router: Router | None = None
+    clock = sla.Clock(_default_policy(channel))
+    batch_by_external: dict[str, Conversation] = {}
+    new: list[Conversation] = []
+    touched: dict[int, Conversation] = {}
+    for item in pending:
+        event = item.event
+        conversation = _existing_conversation(
+            item, by_parent, by_thread, batch_by_external, open_by_customer
+        )
+        if conversation is not None and conversation.status == Status.CLOSED:
+            closed_at = conversation.closed_at or conversation.updated_at
+            if now - closed_at > REOPEN_WINDOW:
+                follows = conversation
+                conversation = None
+            else:
+                follows = None
+        else:
+            follows = None
+        if conversation is None:
+            if event.is_automated:
+                # Auto-replies and bounces never open a conversation.
+                result.automated_dropped += 1
+                continue
+            if router is None:
+                router = Router(channel.organisation, now)
+            conversation = _open(channel, item, router, clock, now)
+            conversation.follows = follows
+            new.append(conversation)
+            open_by_customer[item.customer.pk] = conversation
+        elif conversation.pk is not None and conversation.pk not in touched:
+            touched[conversation.pk] = conversation
+        if conversation.thread_key:
+            by_thread.setdefault(conversation.thread_key, conversation)
+        batch_by_external[event.external_id] = conversation
+        item.conversation = conversation
+        _absorb(conversation, item, clock, now)
+    if new:
+        Conversation.objects.bulk_create(new)
+        result.conversations_opened = len(new)
+    if touched:
+        Conversation.objects.bulk_update(list(touched.values()), _TOUCHED_FIELDS)
+        result.conversations_updated = len(touched)
+    if router is not None:
+        router.save()
+    for item in pending:
+        if item.conversation is not None:
+            item.message = _message(channel, item, now)
+
+
+_TOUCHED_FIELDS = [
+    "status",
+    "kind",
+    "priority",
+    "brand_risk",
+    "last_message_at",
+    "last_message_preview",
+    "last_inbound_at",
+    "message_count",
+    "resolved_at",
+    "closed_at",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "next_due_at",
+    "sla_paused_at",
+    "sla_paused_seconds",
+    "snoozed_until",
+    "updated_at",
+]
+
+
+def _conversations_by_parent(channel: Channel, pending: list[_Pending]) -> dict[str, Conversation]:
+    parents = {p.event.parent_id for p in pending if p.event.parent_id}
+    if not parents:
+        return {}
+    rows = Message.objects.filter(channel=channel, external_id__in=parents).select_related(
+        "conversation__merged_into"
+    )
+    return {row.external_id or "": _live(row.conversation) for row in rows}
+
+
+def _conversations_by_thread(channel: Channel, pending: list[_Pending]) -> dict[str, Conversation]:
+    keys = {p.event.thread_id for p in pending if p.event.thread_id}
+    if not keys:
+        return {}
+    found: dict[str, Conversation] = {}
+    rows = (
+        Conversation.objects.filter(channel=channel, thread_key__in=keys)
+        .select_related("merged_into")
+        .order_by("last_message_at")
+    )
+    for conversation in rows:
+        found[conversation.thread_key] = _live(conversation)
+    return found
+
+
+def _live(conversation: Conversation) -> Conversation:
+    """Follow merges to the conversation that now holds the thread."""
+    seen = 0
+    while conversation.merged_into is not None and seen < 10:
+        conversation = conversation.merged_into
+        seen += 1
+    return conversation
+
+
+def _existing_conversation(
+    item: _Pending,
+    by_parent: dict[str, Conversation],
+    by_thread: dict[str, Conversation],
+    batch: dict[str, Conversation],
+    open_by_customer: dict[int, Conversation],
+) -> Conversation | None:
+    event = item.event
+    if event.parent_id:
+        found = batch.get(event.parent_id) or by_parent.get(event.parent_id)
+        if found is not None:
+            return found
+    if event.thread_id:
+        found = batch.get(event.thread_id) or by_thread.get(event.thread_id)
+        if found is not None:
+            return found
+    # One conversation per customer per channel while it is open.
+    return open_by_customer.get(item.customer.pk)
+
+
+def _default_policy(channel: Channel) -> SlaPolicy | None:
+    return (
+        SlaPolicy.objects.filter(organisation_id=channel.organisation_id, is_default=True)
+        .select_related("calendar")
+        .prefetch_related("targets")
+        .first()
+    )
+
+
+def _open(
+    channel: Channel, item: _Pending, router: Router, clock: sla.Clock, now: dt.datetime
+) -> Conversation:
+    event, triage = item.event, item.triage
+    kind = _KIND_OF_EVENT.get(event.kind, triage.kind)
+    conversation = Conversation(
+        organisation_id=channel.organisation_id,
+        channel=channel,
+        customer=item.customer,
+        subject=(event.subject or "")[:300],
+        thread_key=(event.thread_id or event.external_id)[:500],
+        is_public=event.is_public and event.kind != EventKind.DIRECT_MESSAGE,
+        status=Status.NEW,
+        kind=kind,
+        priority=_URGENCY_PRIORITY.get(triage.urgency, Priority.NORMAL),
+        language=triage.language,
+        intent=triage.intent,
+        sentiment=triage.sentiment,
+        brand_risk=triage.brand_risk,
+        last_message_at=event.created_at,
+        created_at=now,
+    )
+    decision = router.route(
+        Facts(
+            channel_id=channel.pk,
+            kind=kind,
+            language=triage.language,
+            intent=triage.intent,
+            text=event.text[:5000],
+            customer_attributes=item.customer.attributes or {},
+        )
+    )
+    conversation.team = decision.team
+    conversation.assignee = decision.assignee
+    if decision.priority:
+        conversation.priority = decision.priority
+    clock.start(conversation, now)
+    return conversation
+
+
+def _absorb(conversation: Conversation, item: _Pending, clock: sla.Clock, now: dt.datetime) -> None:
+    """Update a conversation's denormalised state for one more inbound message."""
+    event, triage = item.event, item.triage
+    conversation.message_count += 1
+    if event.created_at >= conversation.last_message_at or conversation.message_count == 1:
+        conversation.last_message_at = event.created_at
+        conversation.last_message_preview = _preview(event.text)
+    conversation.last_inbound_at = now
+    conversation.brand_risk = max(conversation.brand_risk, triage.brand_risk)
+    if (
+        triage.kind == Kind.COMPLAINT
+        and not conversation.kind_set_by_agent
+        and conversation.kind != Kind.COMPLAINT
+    ):
+        # A complaint anywhere in the thread makes the case a complaint.
+        conversation.kind = Kind.COMPLAINT
+    if event.is_automated or conversation.pk is None:
+        return
+    if conversation.status in (Status.RESOLVED, Status.CLOSED, Status.PENDING_CUSTOMER):
+        if conversation.status == Status.PENDING_CUSTOMER:
+            clock.resume(conversation, now)
+        conversation.status = Status.OPEN
+        conversation.resolved_at = None
+        conversation.closed_at = None
+    if conversation.status == Status.ON_HOLD and conversation.snoozed_until:
+        # The customer wrote: wake a snoozed conversation early.
+        conversation.status = Status.OPEN
+        conversation.snoozed_until = None
+    clock.customer_wrote(conversation, now)
+    sla.refresh_next_due(conversation)
+
+
+def _message(channel: Channel, item: _Pending, now: dt.datetime) -> Message:
+    event, triage = item.event, item.triage
+    assert item.conversation is not None
+    return Message(
+        organisation_id=channel.organisation_id,
+        conversation=item.conversation,
+        channel=channel,
+        external_id=event.external_id[:500],
+        parent_external_id=(event.parent_id or "")[:500],
+        direction=Direction.INBOUND,
+        is_public=event.is_public and event.kind != EventKind.DIRECT_MESSAGE,
+        author_customer=item.customer,
+        text=event.text[:MAX_MESSAGE_LENGTH],
+        subject=(event.subject or "")[:300],
+        url=event.url[:1000],
+        rating=event.rating,
+        sent_at=event.created_at,
+        created_at=now,
+        kind=triage.kind,
+        sentiment=triage.sentiment,
+        persona=triage.persona,
+        urgency=triage.urgency,
+        brand_risk=triage.brand_risk,
+        language=triage.language,
+        intent=triage.intent,
+        triage_reasons=list(triage.reasons),
+        delivery_status=DeliveryStatus.RECEIVED,
+    )
+
+
+def _preview(text: str) -> str:
+    return " ".join(text.split())[:PREVIEW_LENGTH]
+
+
+def _after_ingest(result: IngestResult) -> None:
+    for hook in ingested_hooks:
+        try:
+            hook(result)
+        except Exception:
+            logger.exception("an ingest hook failed")
+
+
+# --- Agent work -------------------------------------------------------------------------
+
+_CONVERSATION_FIELDS = ("status", "kind", "priority", "assignee", "team", "snoozed_until")
+
+
+def _require_work(actor: User, conversation: Conversation) -> None:
+    if not actor.can(Cap.INBOX_WORK):
+        raise NotAllowed("Your role does not allow changing conversations.")
+    if conversation.organisation_id != actor.organisation_id:
+        raise NotAllowed("This conversation is not in your organisation.")
+
+
+def _lock(conversation: Conversation) -> Conversation:
+    return (
+        Conversation.objects.select_for_update()
+        .select_related("sla_policy")
+        .get(pk=conversation.pk)
+    )
+
+
+def _clock(conversation: Conversation) -> sla.Clock:
+    policy = None
+    if conversation.sla_policy_id:
+        policy = (
+            SlaPolicy.objects.select_related("calendar")
+            .prefetch_related("targets")
+            .get(pk=conversation.sla_policy_id)
+        )
+    return sla.Clock(policy)
+
+
+_MENTION = re.compile(r"(?<![\w@])@([\w.+-]{2,64})")
+
+
+@transaction.atomic
+def reply(
+    actor: User,
+    conversation: Conversation,
+    *,
+    text: str,
+    public: bool = True,
+    note: bool = False,
+    now: dt.datetime | None = None,
+) -> Message:
+    """Reply to the customer (publicly or privately) or add an internal note.
+
+    A reply counts as the first response and stops the next-response timer; a
+    note changes no timer. @name in a note notifies that colleague.
+    """
+    _require_work(actor, conversation)
+    text = text.strip()
+    if not text:
+        raise DomainError("The message is empty.", code="empty_message")
+    if len(text) > MAX_MESSAGE_LENGTH:
+        raise DomainError("The message is too long.", code="message_too_long")
+    conversation = _lock(conversation)
+    if conversation.merged_into_id:
+        raise Conflict("This conversation was merged into another.", code="merged")
+    if not note and conversation.status == Status.CLOSED:
+        raise Conflict(
+            "This conversation is closed; reopen it before replying.", code="conversation_closed"
+        )
+    now = now or timezone.now()
+    message = Message.objects.create(
+        organisation_id=conversation.organisation_id,
+        conversation=conversation,
+        channel_id=conversation.channel_id,
+        direction=Direction.NOTE if note else Direction.OUTBOUND,
+        is_public=False if note else (public and conversation.is_public),
+        author_user=actor,
+        text=text,
+        sent_at=now,
+        created_at=now,
+        delivery_status=DeliveryStatus.RECEIVED if note else DeliveryStatus.SCHEDULED,
+        idempotency_key="" if note else uuid.uuid4().hex,
+    )
+    if note:
+        _notify_mentions(actor, conversation, message)
+    else:
+        if conversation.first_responded_at is None:
+            conversation.first_responded_at = now
+        conversation.next_response_due_at = None
+        if conversation.status == Status.NEW:
+            conversation.status = Status.OPEN
+        if conversation.assignee_id is None:
+            conversation.assignee = actor
+        conversation.last_message_at = now
+        conversation.last_message_preview = _preview(text)
+    conversation.message_count += 1
+    sla.refresh_next_due(conversation)
+    conversation.save()
+    audit.record(
+        actor,
+        "conversation.note" if note else "conversation.reply",
+        conversation,
+        changes={"message": [None, str(message.public_id)], "public": [None, message.is_public]},
+    )
+    return message
+
+
+def _notify_mentions(actor: User, conversation: Conversation, message: Message) -> None:
+    names = {name.lower().rstrip(".") for name in _MENTION.findall(message.text)}
+    if not names:
+        return
+    colleagues = User.objects.filter(organisation_id=actor.organisation_id, is_active=True)
+    mentioned = [
+        user
+        for user in colleagues
+        if user.email.split("@")[0].lower() in names
+        or user.full_name.lower().replace(" ", "") in names
+        or (user.full_name.split(" ")[0].lower() if user.full_name else "") in names
+    ]
+    mentioned = [user for user in mentioned if user.pk != actor.pk]
+    if not mentioned:
+        return
+    message.mentions.set(mentioned)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user,
+                conversation=conversation,
+                kind="mention",
+                text=f"{actor.display_name} mentioned you on #{conversation.pk}",
+                created_at=message.created_at,
+            )
+            for user in mentioned
+        ]
+    )
+
+
+@transaction.atomic
+def update_conversation(
+    actor: User,
+    conversation: Conversation,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    priority: int | None = None,
+    assignee: User | None | object = ...,
+    team: Team | None | object = ...,
+    snoozed_until: dt.datetime | None = None,
+    tags: Iterable[str] | None = None,
+    custom_fields: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> Conversation:
+    """Change a conversation's status, kind, priority, owner, team, snooze, tags or fields.
+
+    Pending the customer stops the service-standard clock; leaving it restarts
+    the clock with the time that was left. Correcting triage's kind keeps the
+    correction for retraining.
+    """
+    _require_work(actor, conversation)
+    now = now or timezone.now()
+    conversation = _lock(conversation)
+    before = audit.snapshot(conversation, _CONVERSATION_FIELDS)
+    clock = _clock(conversation)
+    if assignee is not ...:
+        _check_assignee(actor, assignee)  # type: ignore[arg-type]
+        conversation.assignee = assignee  # type: ignore[assignment]
+    if team is not ...:
+        if isinstance(team, Team) and team.organisation_id != actor.organisation_id:
+            raise NotAllowed("That team is not in your organisation.")
+        conversation.team = team  # type: ignore[assignment]
+    if priority is not None:
+        if priority not in Priority.values:
+            raise DomainError("Unknown priority.", code="unknown_priority")
+        conversation.priority = priority
+    if kind is not None and kind != conversation.kind:
+        if kind not in Kind.values:
+            raise DomainError("Unknown kind.", code="unknown_kind")
+        _record_correction(actor, conversation, kind)
+        conversation.kind = kind
+        conversation.kind_set_by_agent = True
+    if snoozed_until is not None:
+        if snoozed_until <= now:
+            raise DomainError("Snooze until a time in the future.", code="snooze_in_past")
+        conversation.snoozed_until = snoozed_until
+        status = Status.ON_HOLD
+    if status is not None and status != conversation.status:
+        _move(conversation, status, clock, now)
+    sla.refresh_next_due(conversation)
+    if tags is not None:
+        _set_tags(conversation, tags)
+    if custom_fields is not None:
+        conversation.custom_fields = {**conversation.custom_fields, **custom_fields}
+    changes = audit.diff(before, audit.snapshot(conversation, _CONVERSATION_FIELDS))
+    conversation.save()
+    if tags is not None:
+        changes["tags"] = [None, sorted(tags)]
+    if changes:
+        audit.record(actor, "conversation.update", conversation, changes=changes)
+    if "assignee" in changes and conversation.assignee_id and conversation.assignee_id != actor.pk:
+        Notification.objects.create(
+            user_id=conversation.assignee_id,
+            conversation=conversation,
+            kind="assigned",
+            text=f"{actor.display_name} assigned #{conversation.pk} to you",
+            created_at=now,
+        )
+    return conversation
+
+
+def _check_assignee(actor: User, assignee: User | None) -> None:
+    if assignee is None:
+        return
+    if assignee.organisation_id != actor.organisation_id or not assignee.is_active:
+        raise NotAllowed("That person cannot take conversations here.")
+    if not assignee.can(Cap.INBOX_WORK):
+        raise DomainError("That person's role cannot work conversations.", code="cannot_work")
+
+
+def _move(conversation: Conversation, status: str, clock: sla.Clock, now: dt.datetime) -> None:
+    if status not in Status.values:
+        raise DomainError("Unknown status.", code="unknown_status")
+    old = conversation.status
+    if old == Status.PENDING_CUSTOMER:
+        clock.resume(conversation, now)
+    if status == Status.PENDING_CUSTOMER:
+        clock.pause(conversation, now)
+    if status == Status.RESOLVED:
+        conversation.resolved_at = now
+    elif status == Status.CLOSED:
+        conversation.closed_at = now
+        conversation.resolved_at = conversation.resolved_at or now
+    else:
+        conversation.resolved_at = None
+        conversation.closed_at = None
+    if status != Status.ON_HOLD:
+        conversation.snoozed_until = None
+    conversation.status = status
+
+
+def _record_correction(actor: User, conversation: Conversation, kind: str) -> None:
+    first = conversation.messages.filter(direction=Direction.INBOUND).order_by("created_at").first()
+    KindCorrection.objects.create(
+        conversation=conversation,
+        text=first.text[:5000] if first else conversation.last_message_preview,
+        predicted=conversation.kind,
+        corrected=kind,
+        corrected_by=actor,
+    )
+
+
+def _set_tags(conversation: Conversation, names: Iterable[str]) -> None:
+    clean = sorted({name.strip().lower()[:60] for name in names if name.strip()})
+    existing = {
+        t.name: t
+        for t in Tag.objects.filter(organisation_id=conversation.organisation_id, name__in=clean)
+    }
+    missing = [
+        Tag(organisation_id=conversation.organisation_id, name=n)
+        for n in clean
+        if n not in existing
+    ]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {
+            t.name: t
+            for t in Tag.objects.filter(
+                organisation_id=conversation.organisation_id, name__in=clean
+            )
+        }
+    conversation.tags.set(existing.values())
+
+
+@transaction.atomic
+def escalate(
+    actor: User, conversation: Conversation, *, reason: str, team: Team | None = None
+) -> Conversation:
+    """Raise the priority, hand the conversation to a team's leads, and tell them why."""
+    _require_work(actor, conversation)
+    conversation = _lock(conversation)
+    before = audit.snapshot(conversation, _CONVERSATION_FIELDS)
+    conversation.priority = min(Priority.URGENT, conversation.priority + 1)
+    target_team = team or conversation.team
+    if target_team is not None:
+        if target_team.organisation_id != actor.organisation_id:
+            raise NotAllowed("That team is not in your organisation.")
+        conversation.team = target_team
+    leads = list(_supervisors(actor, target_team))
+    conversation.assignee = leads[0] if leads else conversation.assignee
+    sla.refresh_next_due(conversation)
+    conversation.save()
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=lead,
+                conversation=conversation,
+                kind="escalated",
+                text=f"{actor.display_name} escalated #{conversation.pk}: {reason[:200]}",
+                created_at=now,
+            )
+            for lead in leads
+        ]
+    )
+    changes = audit.diff(before, audit.snapshot(conversation, _CONVERSATION_FIELDS))
+    audit.record(
+        actor,
+        "conversation.escalate",
+        conversation,
+        changes={**changes, "reason": [None, reason[:500]]},
+    )
+    return conversation
+
+
+def _supervisors(actor: User, team: Team | None) -> Iterable[User]:
+    if team is not None:
+        leads = User.objects.filter(
+            memberships__team=team, memberships__is_lead=True, is_active=True
+        )
+        if leads.exists():
+            return leads
+    return User.objects.filter(
+        organisation_id=actor.organisation_id, role="supervisor", is_active=True
+    )
+
+
+@transaction.atomic
+def merge_conversations(actor: User, *, source: Conversation, target: Conversation) -> Conversation:
+    """Move every message of `source` into `target`; `source` is closed and points at it."""
+    _require_work(actor, source)
+    _require_work(actor, target)
+    if source.pk == target.pk:
+        raise DomainError("A conversation cannot be merged into itself.", code="merge_self")
+    source, target = _lock(source), _lock(target)
+    if source.merged_into_id or target.merged_into_id:
+        raise Conflict("One of these conversations was already merged.", code="merged")
+    moved = Message.objects.filter(conversation=source).update(conversation=target)
+    target.message_count += moved
+    if source.last_message_at > target.last_message_at:
+        target.last_message_at = source.last_message_at
+        target.last_message_preview = source.last_message_preview
+    if target.status in (Status.RESOLVED, Status.CLOSED) and source.is_active:
+        target.status = Status.OPEN
+        target.resolved_at = target.closed_at = None
+    target.save()
+    source.merged_into = target
+    source.status = Status.CLOSED
+    source.closed_at = timezone.now()
+    source.message_count = 0
+    source.next_due_at = None
+    source.save()
+    audit.record(
+        actor,
+        "conversation.merge",
+        target,
+        changes={"merged_from": [None, str(source.public_id)], "messages_moved": [0, moved]},
+    )
+    return target
+
+
+@transaction.atomic
+def split_conversation(
+    actor: User, conversation: Conversation, *, message_ids: Sequence[uuid.UUID]
+) -> Conversation:
+    """Move some messages into a new conversation with the same customer and channel."""
+    _require_work(actor, conversation)
+    conversation = _lock(conversation)
+    messages = list(conversation.messages.filter(public_id__in=message_ids).order_by("created_at"))
+    if not messages or len(messages) != len(set(message_ids)):
+        raise DomainError("Pick messages of this conversation to split off.", code="bad_messages")
+    if len(messages) == conversation.message_count:
+        raise DomainError("Leave at least one message behind.", code="split_everything")
+    now = timezone.now()
+    last = messages[-1]
+    new = Conversation.objects.create(
+        organisation_id=conversation.organisation_id,
+        channel_id=conversation.channel_id,
+        customer_id=conversation.customer_id,
+        subject=conversation.subject,
+        thread_key=f"split:{uuid.uuid4().hex}",
+        is_public=conversation.is_public,
+        status=Status.OPEN,
+        kind=conversation.kind,
+        priority=conversation.priority,
+        team=conversation.team,
+        assignee=conversation.assignee,
+        last_message_at=last.sent_at,
+        last_message_preview=_preview(last.text),
+        message_count=len(messages),
+        created_at=now,
+    )
+    Message.objects.filter(pk__in=[m.pk for m in messages]).update(conversation=new)
+    remaining = conversation.messages.order_by("-sent_at").first()
+    conversation.message_count -= len(messages)
+    if remaining is not None:
+        conversation.last_message_at = remaining.sent_at
+        conversation.last_message_preview = _preview(remaining.text)
+    conversation.save()
+    new.related.add(conversation)
+    audit.record(
+        actor,
+        "conversation.split",
+        conversation,
+        changes={"split_into": [None, str(new.public_id)], "messages_moved": [0, len(messages)]},
+    )
+    return new
+
+
+@transaction.atomic
+def resolve_complaint(
+    actor: User,
+    conversation: Conversation,
+    *,
+    action: str,
+    amount: Decimal | None = None,
+    currency: str = "",
+    external_body: str = "",
+    reason: str = "",
+    outcome: str = "",
+    customer_acceptance: str = CustomerAcceptance.NO_REPLY,
+    cost: Decimal | None = None,
+    policy_reference: str = "",
+    now: dt.datetime | None = None,
+) -> ComplaintResolution:
+    """Record what was done about a complaint and resolve the conversation."""
+    _require_work(actor, conversation)
+    if action not in ResolutionAction.values:
+        raise DomainError("Unknown resolution.", code="unknown_action")
+    money_actions = (ResolutionAction.REFUND, ResolutionAction.CREDIT)
+    if action in money_actions and (amount is None or amount <= 0):
+        raise DomainError("A refund or credit needs a positive amount.", code="amount_required")
+    if action == ResolutionAction.EXTERNAL_BODY and not external_body.strip():
+        raise DomainError("Name the external body.", code="external_body_required")
+    if action == ResolutionAction.NO_ACTION and not reason.strip():
+        raise DomainError("Say why no action was taken.", code="reason_required")
+    if customer_acceptance not in CustomerAcceptance.values:
+        raise DomainError("Unknown acceptance.", code="unknown_acceptance")
+    resolution = ComplaintResolution.objects.create(
+        organisation_id=conversation.organisation_id,
+        conversation=conversation,
+        action=action,
+        amount=amount,
+        currency=currency.upper()[:3],
+        external_body=external_body,
+        reason=reason,
+        outcome=outcome,
+        customer_acceptance=customer_acceptance,
+        cost=cost if cost is not None else (amount or Decimal("0")),
+        policy_reference=policy_reference,
+        recorded_by=actor,
+    )
+    audit.record(
+        actor,
+        "complaint.resolve",
+        conversation,
+        changes={
+            "action": [None, action],
+            "amount": [None, amount],
+            "customer_acceptance": [None, customer_acceptance],
+        },
+    )
+    if conversation.kind != Kind.COMPLAINT or conversation.status != Status.RESOLVED:
+        update_conversation(
+            actor, conversation, status=Status.RESOLVED, kind=Kind.COMPLAINT, now=now
+        )
+    return resolution
+
+
+@transaction.atomic
+def record_acceptance(
+    actor: User, resolution: ComplaintResolution, *, acceptance: str
+) -> ComplaintResolution:
+    _require_work(actor, resolution.conversation)
+    if acceptance not in CustomerAcceptance.values:
+        raise DomainError("Unknown acceptance.", code="unknown_acceptance")
+    before = resolution.customer_acceptance
+    resolution.customer_acceptance = acceptance
+    resolution.save(update_fields=["customer_acceptance", "updated_at"])
+    audit.record(
+        actor,
+        "complaint.acceptance",
+        resolution.conversation,
+        changes={"customer_acceptance": [before, acceptance]},
+    )
+    return resolution
+
+
+def render_macro(macro: Macro, *, actor: User, conversation: Conversation) -> str:
+    values = {
+        "customer_name": conversation.customer.display_name,
+        "agent_name": actor.display_name,
+        "conversation_number": str(conversation.pk),
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), macro.body)
+
+
+@transaction.atomic
+def apply_macro(
+    actor: User, conversation: Conversation, macro: Macro, *, send: bool = True
+) -> Message | None:
+    """Send the macro's text as a reply (unless `send` is false) and apply its actions."""
+    _require_work(actor, conversation)
+    if macro.organisation_id != actor.organisation_id or (
+        macro.owner_id and macro.owner_id != actor.pk
+    ):
+        raise NotAllowed("That macro is not yours to use.")
+    message = None
+    if send and macro.body.strip():
+        message = reply(
+            actor, conversation, text=render_macro(macro, actor=actor, conversation=conversation)
+        )
+    changes: dict[str, Any] = {}
+    if macro.set_status:
+        changes["status"] = macro.set_status
+    if macro.set_kind:
+        changes["kind"] = macro.set_kind
+    if macro.assign_to_self:
+        changes["assignee"] = actor
+    if macro.add_tags:
+        current = list(conversation.tags.values_list("name", flat=True))
+        changes["tags"] = [*current, *macro.add_tags]
+    if changes:
+        update_conversation(actor, conversation, **changes)
+    Macro.objects.filter(pk=macro.pk).update(usage_count=F("usage_count") + 1)
+    return message
+
+
+@transaction.atomic
+def bulk_update(actor: User, conversations: Sequence[Conversation], **changes: Any) -> int:
+    """Apply the same change to many conversations; all or nothing."""
+    if len(conversations) > 500:
+        raise DomainError("Update at most 500 conversations at once.", code="too_many")
+    for conversation in conversations:
+        update_conversation(actor, conversation, **changes)
+    return len(conversations)
