@@ -18,6 +18,8 @@ from ninja.security import HttpBearer, SessionAuth
 from rapport.accounts.api import router as accounts_router
 from rapport.accounts.models import User
 from rapport.accounts.services import authenticate_token
+from rapport.customers.api import router as customers_router
+from rapport.inbox.api import router as inbox_router
 from rapport.lib.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -127,3 +129,5 @@ def not_found_view(request: HttpRequest, rest: str = "") -> JsonResponse:
 
 
 api.add_router("/", accounts_router)
+api.add_router("/customers", customers_router)
+api.add_router("/", inbox_router)

@@ -44,6 +44,7 @@ from rapport.inbox.models import (
     Notification,
     Priority,
     ResolutionAction,
+    SavedView,
     SlaPolicy,
     Status,
     Tag,
@@ -1023,3 +1024,65 @@ def bulk_update(actor: User, conversations: Sequence[Conversation], **changes: A
     for conversation in conversations:
         update_conversation(actor, conversation, **changes)
     return len(conversations)
+
+
+@transaction.atomic
+def create_macro(
+    actor: User,
+    *,
+    name: str,
+    body: str = "",
+    personal: bool = False,
+    set_status: str = "",
+    set_kind: str = "",
+    add_tags: Sequence[str] = (),
+    assign_to_self: bool = False,
+    team: Team | None = None,
+) -> Macro:
+    """Create a macro: personal for anyone who works the inbox, shared for supervisors."""
+    if not actor.can(Cap.INBOX_WORK):
+        raise NotAllowed("Your role does not allow creating macros.")
+    if not personal and not actor.can(Cap.INBOX_CONFIGURE):
+        raise NotAllowed("Only supervisors, managers and admins create shared macros.")
+    if not body.strip() and not (set_status or set_kind or add_tags or assign_to_self):
+        raise DomainError("A macro needs text or an action.", code="empty_macro")
+    macro = Macro.objects.create(
+        organisation_id=actor.organisation_id,
+        name=name.strip(),
+        body=body,
+        owner=actor if personal else None,
+        team=team,
+        set_status=set_status,
+        set_kind=set_kind,
+        add_tags=[t.strip().lower() for t in add_tags if t.strip()],
+        assign_to_self=assign_to_self,
+    )
+    audit.record(actor, "macro.create", macro, changes={"name": [None, macro.name]})
+    return macro
+
+
+@transaction.atomic
+def create_saved_view(
+    actor: User, *, name: str, filters: dict[str, Any], is_shared: bool = False
+) -> SavedView:
+    if not actor.can(Cap.INBOX_VIEW):
+        raise NotAllowed("Your role does not allow saving views.")
+    if is_shared and not actor.can(Cap.INBOX_CONFIGURE):
+        raise NotAllowed("Only supervisors, managers and admins share views.")
+    view = SavedView.objects.create(
+        organisation_id=actor.organisation_id,
+        owner=actor,
+        name=name.strip(),
+        filters=filters,
+        is_shared=is_shared,
+    )
+    audit.record(actor, "saved_view.create", view, changes={"name": [None, view.name]})
+    return view
+
+
+def mark_notifications_read(actor: User, ids: Sequence[int] | None = None) -> int:
+    """Mark the actor's notifications read (all when no ids are given)."""
+    rows = Notification.objects.filter(user=actor, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())
