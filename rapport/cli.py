@@ -51,12 +51,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _setup()
     from django.conf import settings
 
-    from rapport.accounts.demo import seed_demo
+    from rapport.accounts.demo import DEMO_SLUG, seed_demo
+    from rapport.accounts.models import Organisation
+    from rapport.inbox.demo import seed_inbox
 
     print(f"Data directory: {settings.DATA_DIR}")
     _call("migrate", interactive=False, verbosity=0)
     _call("collectstatic", interactive=False, verbosity=0)
     logins = seed_demo(reset_passwords=args.reset_passwords)
+    seed_inbox(Organisation.objects.get(slug=DEMO_SLUG))
     url = f"http://{args.host}:{args.port}"
     _print_logins(logins)
     env = {**os.environ, "RAPPORT_DEMO": "1"}

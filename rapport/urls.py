@@ -8,6 +8,8 @@ from rapport.lib import health
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("", include("rapport.accounts.urls")),
+    path("inbox/", include("rapport.inbox.urls")),
+    path("customers/", include("rapport.customers.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", not_found_view),
     path("healthz", health.healthz, name="healthz"),

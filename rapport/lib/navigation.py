@@ -25,6 +25,8 @@ class NavItem:
 
 
 NAV: list[NavItem] = [
+    NavItem("Work", "Inbox", "inbox:inbox", Cap.INBOX_VIEW, "inbox"),
+    NavItem("Work", "Customers", "customers:list", Cap.CUSTOMERS_VIEW),
     NavItem("Admin", "Users", "accounts:user_list", Cap.USERS_VIEW, "users"),
     NavItem("Admin", "Teams", "accounts:team_list", Cap.TEAMS_VIEW, "team"),
     NavItem("Admin", "Audit log", "accounts:audit_log", Cap.AUDIT_VIEW, "log"),
