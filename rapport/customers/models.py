@@ -63,6 +63,7 @@ class Customer(TimeStamped):
 class Identity(TimeStamped):
     """A way to reach a customer: a handle on a platform, an email address, a phone number."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
     platform = models.CharField(max_length=30)
@@ -91,6 +92,8 @@ class CustomerMerge(TimeStamped):
     target = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     moved_identity_ids = models.JSONField(default=list)
     moved_conversation_ids = models.JSONField(default=list)
+    # Messages the source wrote in anyone's conversation (their author moves too).
+    moved_message_ids = models.JSONField(default=list)
     merged_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     undone_at = models.DateTimeField(null=True, blank=True)
 
