@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "rapport.channels",
     "rapport.team",
     "rapport.inbox",
+    "rapport.sandbox",
 ]
 
 MIDDLEWARE = [

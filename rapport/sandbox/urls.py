@@ -1,0 +1,48 @@
+"""The sandbox under /sandbox/: its web pages and its Mastodon-compatible API."""
+
+from typing import Any
+
+from django.urls import URLPattern, path, re_path
+
+from rapport.sandbox import mastodon_api as api
+from rapport.sandbox import views
+
+app_name = "sandbox"
+
+
+def _api(route: str, view: Any) -> URLPattern:
+    # Mastodon clients ask for some endpoints with a trailing slash and some without.
+    return re_path(rf"^{route}/?$", view)
+
+
+urlpatterns = [
+    path("", views.timeline, name="timeline"),
+    path("tags/<str:name>", views.tag, name="tag"),
+    path("media/<int:pk>", views.media_file, name="media"),
+    path("@<str:username>", views.profile, name="profile"),
+    path("@<str:username>/<int:pk>", views.thread, name="thread"),
+    # The Mastodon client API subset.
+    _api(r"api/v1/instance", api.instance),
+    _api(r"api/v2/instance", api.instance_v2),
+    _api(r"api/v1/accounts/verify_credentials", api.verify_credentials),
+    _api(r"api/v1/accounts/update_credentials", api.update_credentials),
+    _api(r"api/v1/accounts/(?P<pk>[0-9]+)", api.account_detail),
+    _api(r"api/v1/accounts/(?P<pk>[0-9]+)/statuses", api.account_statuses),
+    _api(r"api/v1/statuses", api.statuses),
+    _api(r"api/v1/statuses/(?P<pk>[0-9]+)", api.status_detail),
+    _api(r"api/v1/statuses/(?P<pk>[0-9]+)/context", api.status_context),
+    _api(r"api/v1/statuses/(?P<pk>[0-9]+)/favourite", api.favourite),
+    _api(r"api/v1/statuses/(?P<pk>[0-9]+)/unfavourite", api.unfavourite),
+    _api(r"api/v1/statuses/(?P<pk>[0-9]+)/reblog", api.reblog),
+    _api(r"api/v1/statuses/(?P<pk>[0-9]+)/unreblog", api.unreblog),
+    _api(r"api/v1/notifications", api.notifications),
+    _api(r"api/v1/notifications/(?P<pk>[0-9]+)", api.notification_detail),
+    _api(r"api/v1/conversations", api.conversations),
+    _api(r"api/v1/timelines/public", api.public_timeline),
+    _api(r"api/v1/timelines/tag/(?P<tag>[^/]+)", api.tag_timeline),
+    _api(r"api/v2/search", api.search),
+    _api(r"api/v1/media", api.media_upload),
+    _api(r"api/v2/media", api.media_upload),
+    _api(r"api/v1/media/(?P<pk>[0-9]+)", api.media_detail),
+    re_path(r"^api/(?P<rest>.*)$", api.unknown),
+]
