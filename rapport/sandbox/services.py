@@ -576,13 +576,18 @@ def _react_to_brand(
     """Let each customer the brand answered since the last step react to that answer."""
     by_account = {c.account_id: c for c in customers.values()}
     newer = SandboxStatus.objects.filter(pk__gt=run.reacted_up_to, account=run.brand_id)
-    for brand_status in newer.select_related("in_reply_to").order_by("id")[:200]:
+    # Random draws are keyed by step and position, never by database ids, so a
+    # replayed run (same seed, same steps, same brand replies) says the same.
+    for position, brand_status in enumerate(
+        newer.select_related("in_reply_to").order_by("id")[:200]
+    ):
+        key = f"{run.step}:{position}"
         run.reacted_up_to = brand_status.pk
         parent = brand_status.in_reply_to
         if brand_status.reblog_of_id:
             continue
         if parent is None:
-            _engage_with_brand_post(engine, brand_status, customers.values())
+            _engage_with_brand_post(engine, brand_status, customers.values(), key=key)
             continue
         customer = by_account.get(parent.account_id)
         if customer is None:
@@ -595,7 +600,7 @@ def _react_to_brand(
             mood=customer.mood,
             reply_text=brand_status.text,
             delay_minutes=delay_minutes,
-            key=brand_status.pk,
+            key=key,
         )
         customer.mood = max(-5, min(5, customer.mood + reaction.mood_delta))
         customer.last_outcome = reaction.outcome
@@ -638,12 +643,16 @@ def _react_to_brand(
 
 
 def _engage_with_brand_post(
-    engine: PersonaEngine, post: SandboxStatus, customers: Iterable[SimulatedCustomer]
+    engine: PersonaEngine,
+    post: SandboxStatus,
+    customers: Iterable[SimulatedCustomer],
+    *,
+    key: str,
 ) -> None:
     """Let fans favourite and boost a new post of the brand's own."""
     if post.visibility != Visibility.PUBLIC:
         return
-    rng = engine.rng("engage", post.pk)
+    rng = engine.rng("engage", key)
     for customer in sorted(customers, key=lambda c: c.cast_index):
         fan = customer.persona in ("advocate", "complimentary")
         if rng.random() < (0.5 if fan else 0.08):
@@ -672,7 +681,9 @@ def _chase(
             ""
             if answered
             else engine.chase(
-                persona=customer.persona, waited_minutes=waited, key=f"{waiting.pk}:{run.step}"
+                persona=customer.persona,
+                waited_minutes=waited,
+                key=f"{customer.cast_index}:{run.step}",
             )
         )
         if not text:
