@@ -39,6 +39,7 @@ from rapport.inbox.models import (
     KindCorrection,
     Message,
 )
+from rapport.lib import bulk
 from rapport.lib.errors import Conflict, DomainError, NotAllowed
 
 
@@ -83,7 +84,7 @@ def resolve_identities(
             found[key] = customer.merged_into or customer
     missing = [key for key in wanted if key not in found]
     if missing:
-        customers = Customer.objects.bulk_create(
+        customers = bulk.insert(
             [
                 Customer(
                     organisation=organisation,
@@ -92,7 +93,7 @@ def resolve_identities(
                 for key in missing
             ]
         )
-        Identity.objects.bulk_create(
+        bulk.insert(
             [
                 Identity(
                     organisation=organisation,
@@ -102,7 +103,8 @@ def resolve_identities(
                     display_name=wanted[key].display_name[:200],
                 )
                 for key, customer in zip(missing, customers, strict=True)
-            ]
+            ],
+            read_ids=False,
         )
         found.update(zip(missing, customers, strict=True))
     return found

@@ -50,6 +50,7 @@ from rapport.inbox.models import (
     Tag,
 )
 from rapport.inbox.routing import Facts, Router
+from rapport.lib import bulk
 from rapport.lib.errors import Conflict, DomainError, NotAllowed
 
 logger = logging.getLogger(__name__)
@@ -168,7 +169,6 @@ class _Pending:
     triage: TextTriage
     customer: Customer
     conversation: Conversation | None = None
-    message: Message | None = None
 
 
 def _ingest(
@@ -184,10 +184,9 @@ def _ingest(
         fresh = _drop_seen(channel, events, result)
         pending = _prepare(channel, fresh)
         _thread(channel, pending, now, result)
-        messages = [p.message for p in pending if p.message is not None]
-        Message.objects.bulk_create(messages)
-        result.message_ids = [m.pk for m in messages]
-        result.created = len(messages)
+        rows = [_message_row(channel, p, now) for p in pending if p.conversation is not None]
+        result.message_ids = bulk.insert_values(Message, rows)
+        result.created = len(rows)
         if cursor is not None:
             Channel.objects.filter(pk=channel.pk).update(cursor=cursor, last_success_at=now)
         transaction.on_commit(lambda: _after_ingest(result))
@@ -286,16 +285,13 @@ def _thread(
         item.conversation = conversation
         _absorb(conversation, item, clock, now)
     if new:
-        Conversation.objects.bulk_create(new)
+        bulk.insert(new)
         result.conversations_opened = len(new)
     if touched:
-        Conversation.objects.bulk_update(list(touched.values()), _TOUCHED_FIELDS)
+        bulk.update(list(touched.values()), _TOUCHED_FIELDS)
         result.conversations_updated = len(touched)
     if router is not None:
         router.save()
-    for item in pending:
-        if item.conversation is not None:
-            item.message = _message(channel, item, now)
 
 
 _TOUCHED_FIELDS = [
@@ -455,34 +451,38 @@ def _absorb(conversation: Conversation, item: _Pending, clock: sla.Clock, now: d
     sla.refresh_next_due(conversation)
 
 
-def _message(channel: Channel, item: _Pending, now: dt.datetime) -> Message:
+def _message_row(channel: Channel, item: _Pending, now: dt.datetime) -> dict[str, Any]:
     event, triage = item.event, item.triage
     assert item.conversation is not None
-    return Message(
-        organisation_id=channel.organisation_id,
-        conversation=item.conversation,
-        channel=channel,
-        external_id=event.external_id[:500],
-        parent_external_id=(event.parent_id or "")[:500],
-        direction=Direction.INBOUND,
-        is_public=event.is_public and event.kind != EventKind.DIRECT_MESSAGE,
-        author_customer=item.customer,
-        text=event.text[:MAX_MESSAGE_LENGTH],
-        subject=(event.subject or "")[:300],
-        url=event.url[:1000],
-        rating=event.rating,
-        sent_at=event.created_at,
-        created_at=now,
-        kind=triage.kind,
-        sentiment=triage.sentiment,
-        persona=triage.persona,
-        urgency=triage.urgency,
-        brand_risk=triage.brand_risk,
-        language=triage.language,
-        intent=triage.intent,
-        triage_reasons=list(triage.reasons),
-        delivery_status=DeliveryStatus.RECEIVED,
-    )
+    return {
+        "public_id": uuid.uuid4(),
+        "organisation_id": channel.organisation_id,
+        "conversation_id": item.conversation.pk,
+        "channel_id": channel.pk,
+        "external_id": event.external_id[:500],
+        "parent_external_id": (event.parent_id or "")[:500],
+        "direction": Direction.INBOUND.value,
+        "is_public": event.is_public and event.kind != EventKind.DIRECT_MESSAGE,
+        "author_customer_id": item.customer.pk,
+        "author_user_id": None,
+        "text": event.text[:MAX_MESSAGE_LENGTH],
+        "subject": (event.subject or "")[:300],
+        "url": event.url[:1000],
+        "rating": event.rating,
+        "sent_at": event.created_at,
+        "created_at": now,
+        "kind": triage.kind,
+        "sentiment": triage.sentiment,
+        "persona": triage.persona,
+        "urgency": triage.urgency,
+        "brand_risk": triage.brand_risk,
+        "language": triage.language,
+        "intent": triage.intent,
+        "triage_reasons": list(triage.reasons),
+        "delivery_status": DeliveryStatus.RECEIVED.value,
+        "idempotency_key": "",
+        "delivery_error": "",
+    }
 
 
 def _preview(text: str) -> str:

@@ -1,0 +1,302 @@
+"""Measure the inbox: ingest, the inbox list, full-text search, peak memory.
+
+    python benchmarks/inbox.py --messages 1000000 --json
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rapport_bench python benchmarks/inbox.py ...
+
+It builds a fresh database (a temporary SQLite file, or the PostgreSQL database
+named by DATABASE_URL, which it empties first), generates a realistic corpus
+(customers writing questions, complaints, praise and photos about a café and
+roastery, in threads), and reports:
+
+- ingest_msgs_per_s: end to end through `inbox.services.ingest` (dedupe, triage,
+  identity resolution, threading, routing, SLA timers) in batches of 500, on
+  one core, over the first `--ingest` messages;
+- raw_insert_msgs_per_s: a plain batched INSERT of the same message rows, the
+  floor ingest is compared with;
+- inbox_list_p50_ms / inbox_list_queries: one page of 50 conversations (with
+  customer, channel, assignee, team and tags) filtered by team and status,
+  once the database holds `--messages` messages;
+- search_p50_ms: full-text search over all messages;
+- peak_rss_mb.
+
+Past `--ingest`, the corpus is filled with raw batched inserts (threaded into
+conversations the same way), so a million messages take minutes, not hours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+_OPENERS = [
+    "Hi",
+    "Hello",
+    "Hey team",
+    "Morning",
+    "Quick one",
+    "Help!",
+    "Ugh",
+    "So",
+    "Honestly",
+    "Right",
+]
+_TOPICS = [
+    ("my order #{n} hasn't arrived and it's been {d} days", "complaint"),
+    ("the {product} I bought stopped working after {d} days, I want a refund", "complaint"),
+    ("your card machine charged me twice for a {product}", "complaint"),
+    ("is the {product} back in stock at the {shop} shop?", "question"),
+    ("what time does the {shop} shop open on Sunday?", "question"),
+    ("do you ship the {product} to {place}?", "question"),
+    ("can I change the delivery address on subscription {n}?", "question"),
+    ("best {product} in {place}, the barista {name} is brilliant", "praise"),
+    ("here's my morning brew with your {product} #homebrew", "ugc"),
+    ("thanks {name} for the roastery tour, amazing morning", "praise"),
+    ("found plastic in my {product} at the {shop} shop. not acceptable", "complaint"),
+    ("staff at {shop} ignored us for {d} minutes, worst service ever", "complaint"),
+    ("lol overpriced brown water, what a joke", "abuse"),
+    ("is the {product} decaf swiss water processed?", "question"),
+]
+_PRODUCTS = [
+    "flat white",
+    "oat latte",
+    "Ethiopia Yirgacheffe",
+    "Colombia beans",
+    "grinder",
+    "kettle",
+    "croissant",
+    "cold brew",
+    "espresso machine",
+    "hazelnut syrup",
+    "decaf",
+    "gift box",
+]
+_SHOPS = ["Market Street", "Riverside", "Station Road", "Old Town", "Harbour"]
+_PLACES = ["Ireland", "Leeds", "Bristol", "France", "the Highlands", "town", "Cardiff"]
+_NAMES = ["Maya", "Tom", "Priya", "Jay", "Lou", "Sofia", "Ben", "Hannah"]
+_CLOSERS = ["", "", " Thanks!", " Please sort it.", " 🙏", " Cheers", " !!!", " x"]
+
+
+def make_text(rng: random.Random) -> str:
+    template, _ = rng.choice(_TOPICS)
+    body = template.format(
+        n=rng.randint(10000, 99999),
+        d=rng.randint(2, 30),
+        product=rng.choice(_PRODUCTS),
+        shop=rng.choice(_SHOPS),
+        place=rng.choice(_PLACES),
+        name=rng.choice(_NAMES),
+    )
+    return f"{rng.choice(_OPENERS)} {body}.{rng.choice(_CLOSERS)}"
+
+
+def configure(database_url: str | None) -> None:
+    data = tempfile.mkdtemp(prefix="rapport-bench-")
+    os.environ["RAPPORT_DATA_DIR"] = data
+    os.environ.setdefault("RAPPORT_SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijkl")
+    os.environ["RAPPORT_TASKS_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "rapport.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    call_command("migrate", verbosity=0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=100_000, help="messages in the database")
+    parser.add_argument("--ingest", type=int, default=50_000, help="messages ingested end to end")
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=50, help="repetitions for list and search")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    configure(args.database_url)
+    result = run(args)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:28} {value}")
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    import datetime as dt
+
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from rapport.accounts import services as accounts
+    from rapport.accounts.models import Organisation
+    from rapport.channels.models import Channel
+    from rapport.connectors.events import EventKind, InboundEvent
+    from rapport.inbox import selectors, services
+    from rapport.inbox.models import AssignmentMode, Conversation, Message, RoutingRule, Status
+
+    rng = random.Random(args.seed)
+    org = Organisation.objects.create(name="Bench Roasters", slug="bench")
+    admin = accounts.create_user(
+        None, email="admin@bench.example", role="admin", organisation=org, password=None
+    )
+    agents = [
+        accounts.create_user(
+            None, email=f"agent{i}@bench.example", role="agent", organisation=org, password=None
+        )
+        for i in range(8)
+    ]
+    team = accounts.create_team(admin, name="Care")
+    accounts.set_team_members(admin, team, members=agents)
+    RoutingRule.objects.create(
+        organisation=org, name="All to care", team=team, assignment=AssignmentMode.ROUND_ROBIN
+    )
+    channel = Channel.objects.create(organisation=org, name="Social", kind="sandbox")
+    customers = max(10, args.messages // 8)
+    start = timezone.now() - dt.timedelta(days=90)
+
+    def events(offset: int, count: int) -> list[InboundEvent]:
+        batch = []
+        for i in range(offset, offset + count):
+            author = rng.randrange(customers)
+            parent = f"s{rng.randrange(i)}" if i > 10 and rng.random() < 0.3 else None
+            batch.append(
+                InboundEvent(
+                    platform="sandbox",
+                    external_id=f"s{i}",
+                    kind=EventKind.REPLY if parent else EventKind.MENTION,
+                    text=make_text(rng),
+                    author_handle=f"@customer{author}@sandbox.example",
+                    author_name=f"Customer {author}",
+                    parent_id=parent,
+                    created_at=start + dt.timedelta(seconds=i * 5),
+                )
+            )
+        return batch
+
+    # Warm the triage models so their load is not counted as ingest time.
+    services.classify(["warm up"])
+    to_ingest = min(args.ingest, args.messages)
+    ingest_seconds = 0.0
+    done = 0
+    while done < to_ingest:
+        batch = events(done, min(args.batch, to_ingest - done))
+        began = time.perf_counter()
+        services.ingest(channel, batch)
+        ingest_seconds += time.perf_counter() - began
+        done += len(batch)
+        # Keep the corpus's timeline moving: close some conversations as agents would.
+        if done % 20_000 == 0:
+            _age(Conversation, Status)
+    ingest_rate = to_ingest / ingest_seconds if ingest_seconds else 0.0
+
+    # Raw batched insert of the same shape of rows, into existing conversations.
+    conversation_ids = list(Conversation.objects.values_list("id", "customer_id"))
+    raw_rows = 0
+    raw_seconds = 0.0
+    raw_target = args.messages - to_ingest
+    sample_for_rate = max(raw_target, 20_000)
+    i = to_ingest
+    while raw_rows < sample_for_rate:
+        count = min(5000, sample_for_rate - raw_rows)
+        now = timezone.now()
+        rows = []
+        for n in range(count):
+            conv_id, customer_id = rng.choice(conversation_ids)
+            rows.append(
+                Message(
+                    organisation_id=org.pk,
+                    conversation_id=conv_id,
+                    channel_id=channel.pk,
+                    external_id=f"r{i + n}",
+                    direction="in",
+                    author_customer_id=customer_id,
+                    text=make_text(rng),
+                    sent_at=now,
+                    created_at=now,
+                )
+            )
+        began = time.perf_counter()
+        with transaction.atomic():
+            Message.objects.bulk_create(rows, batch_size=1000)
+        raw_seconds += time.perf_counter() - began
+        raw_rows += count
+        i += count
+    raw_rate = raw_rows / raw_seconds if raw_seconds else 0.0
+    if raw_target < sample_for_rate:
+        # The extra rows only measured the raw rate; keep the corpus at the size asked for.
+        extra = [f"r{n}" for n in range(to_ingest + raw_target, to_ingest + sample_for_rate)]
+        for start_at in range(0, len(extra), 900):
+            Message.objects.filter(external_id__in=extra[start_at : start_at + 900]).delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    total = Message.objects.count()
+
+    viewer = agents[0]
+    filters = selectors.InboxFilter(team=team.public_id, status=["new", "open"])
+    list_times = []
+    for _ in range(args.runs):
+        began = time.perf_counter()
+        page, _ = selectors.inbox_list(viewer, filters, limit=50)
+        _ = [(c.customer.display_name, c.assignee, [t.name for t in c.tags.all()]) for c in page]
+        list_times.append((time.perf_counter() - began) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        page, _ = selectors.inbox_list(viewer, filters, limit=50)
+        _ = [(c.customer.display_name, c.assignee, [t.name for t in c.tags.all()]) for c in page]
+
+    words = ["grinder refund", "order arrived", "oat latte", "plastic", "Ireland", "decaf swiss"]
+    search_times = []
+    for n in range(args.runs):
+        began = time.perf_counter()
+        selectors.matching_message_ids(viewer, words[n % len(words)], limit=50)
+        search_times.append((time.perf_counter() - began) * 1000)
+
+    return {
+        "database": connection.vendor,
+        "messages": total,
+        "conversations": Conversation.objects.count(),
+        "ingested_end_to_end": to_ingest,
+        "ingest_msgs_per_s": round(ingest_rate),
+        "raw_insert_msgs_per_s": round(raw_rate),
+        "ingest_to_raw_ratio": round(ingest_rate / raw_rate, 3) if raw_rate else None,
+        "inbox_list_p50_ms": round(statistics.median(list_times), 2),
+        "inbox_list_p90_ms": round(statistics.quantiles(list_times, n=10)[-1], 2),
+        "inbox_list_rows": len(page),
+        "inbox_list_queries": len(queries.captured_queries),
+        "search_p50_ms": round(statistics.median(search_times), 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def _age(conversation_model: type, status: type) -> None:
+    """Resolve a share of the older open conversations, as a working team would."""
+    old = conversation_model.objects.filter(status__in=["new", "open"]).order_by("last_message_at")
+    ids = list(old.values_list("id", flat=True)[:5000])
+    conversation_model.objects.filter(id__in=ids[::2]).update(status=status.RESOLVED)  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    main()
