@@ -20,6 +20,7 @@ from rapport.accounts.models import User
 from rapport.accounts.services import authenticate_token
 from rapport.customers.api import router as customers_router
 from rapport.inbox.api import router as inbox_router
+from rapport.inbox.config_api import router as inbox_config_router
 from rapport.lib.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -131,3 +132,4 @@ def not_found_view(request: HttpRequest, rest: str = "") -> JsonResponse:
 api.add_router("/", accounts_router)
 api.add_router("/customers", customers_router)
 api.add_router("/", inbox_router)
+api.add_router("/", inbox_config_router)
