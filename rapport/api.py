@@ -21,6 +21,7 @@ from rapport.accounts.services import authenticate_token
 from rapport.customers.api import router as customers_router
 from rapport.inbox.api import router as inbox_router
 from rapport.inbox.config_api import router as inbox_config_router
+from rapport.team.api import router as team_router
 from rapport.lib.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -133,3 +134,4 @@ api.add_router("/", accounts_router)
 api.add_router("/customers", customers_router)
 api.add_router("/", inbox_router)
 api.add_router("/", inbox_config_router)
+api.add_router("/", team_router)
