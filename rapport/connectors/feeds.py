@@ -5,9 +5,9 @@ ends in "rating" (`<rating>`, `<g:rating>`, `<review:rating>`, `<gd:rating
 value=".." max="..">`), else a star string or "4/5" / "4 out of 5" in the
 title. Ratings are scaled to 0-5.
 
-The cursor remembers the newest entry time seen and the server's ETag and
-Last-Modified, so an unchanged feed costs one conditional request. Entries at
-exactly the cursor's time are returned again; ingest dedupes them by id.
+The cursor remembers the newest entry time seen (and the ids seen at exactly
+that time) and the server's ETag and Last-Modified, so an unchanged feed costs
+one conditional request.
 """
 
 from __future__ import annotations
@@ -76,16 +76,18 @@ class FeedConnector:
         if body is None:
             return FetchResult(events=(), next_cursor=cursor)
         since = _parse_iso(state.get("since"))
-        events = sorted(
-            (
-                event
-                for event in parse_feed(body, platform=self.platform)
-                if event.created_at >= since
-            ),
-            key=lambda event: event.created_at,
-        )[: max(0, limit)]
+        already = set(state.get("seen") or [])
+        fresh = [
+            e
+            for e in parse_feed(body, platform=self.platform)
+            if e.created_at > since or (e.created_at == since and e.external_id not in already)
+        ]
+        events = sorted(fresh, key=lambda event: event.created_at)[: max(0, limit)]
         if events:
-            state["since"] = events[-1].created_at.isoformat()
+            newest = events[-1].created_at
+            same_time = [e.external_id for e in events if e.created_at == newest]
+            state["seen"] = same_time + (list(already) if newest == since else [])
+            state["since"] = newest.isoformat()
         # A feed read only in part must be asked for in full next time.
         complete = len(events) < limit
         for name, header in (("etag", "ETag"), ("modified", "Last-Modified")):
@@ -226,7 +228,7 @@ def _entry_time(entry: Mapping[str, Any]) -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _decode_cursor(cursor: str | None) -> dict[str, str]:
+def _decode_cursor(cursor: str | None) -> dict[str, Any]:
     if not cursor:
         return {}
     try:
@@ -235,7 +237,7 @@ def _decode_cursor(cursor: str | None) -> dict[str, str]:
         raise Permanent(f"Unreadable feed cursor {cursor[:60]!r}.") from None
     if not isinstance(decoded, dict):
         raise Permanent(f"Unreadable feed cursor {cursor[:60]!r}.")
-    return {str(k): str(v) for k, v in decoded.items()}
+    return decoded
 
 
 def _parse_iso(value: str | None) -> dt.datetime:

@@ -131,9 +131,7 @@ def test_listening_follows_hashtags_and_search_without_a_mention(
     events = connector.fetch(None).events
     found = connector.listen("latte art")
 
-    assert [(e.external_id, e.metadata["source"]) for e in events] == [
-        (str(tagged.pk), "hashtag")
-    ]
+    assert [(e.external_id, e.metadata["source"]) for e in events] == [(str(tagged.pk), "hashtag")]
     assert [e.external_id for e in found] == [str(tagged.pk)]
 
 
