@@ -43,6 +43,8 @@ class StaffPatchIn(Schema):
 
 
 def _out(user: User) -> dict[str, Any]:
+    # Skills come prefetched by _people().
+
     profile = services.profile_of(user)
     return {
         "id": user.public_id,
@@ -53,7 +55,7 @@ def _out(user: User) -> dict[str, Any]:
         "languages": profile.languages,
         "skills": [
             {"name": s.skill.name, "proficiency": s.proficiency}
-            for s in user.skills.all()  # type: ignore[attr-defined]  (prefetched by _people)
+            for s in user.skills.all()  # type: ignore[attr-defined]
         ],
     }
 
