@@ -248,6 +248,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Largest attachment accepted on a message, in bytes.
+RAPPORT_MAX_ATTACHMENT_BYTES = env_int("RAPPORT_MAX_ATTACHMENT_MB", 10) * 1024 * 1024
+# A customer writing into a conversation closed longer than this opens a new one.
+RAPPORT_REOPEN_WINDOW_DAYS = env_int("RAPPORT_REOPEN_WINDOW_DAYS", 7)
+
 # --- Email --------------------------------------------------------------------
 EMAIL_BACKEND = env_str("RAPPORT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("RAPPORT_EMAIL_HOST", "localhost")

@@ -4,7 +4,8 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import Field, ValidationError
 
 from rapport.accounts.models import Team, User
@@ -137,6 +138,27 @@ def create_message(request: HttpRequest, conversation_id: uuid.UUID, payload: Re
     actor = _actor(request)
     conversation = selectors.get_conversation_for_user(actor, conversation_id)
     message = services.reply(actor, conversation, **payload.dict())
+    return Status(201, message)
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages/with-files",
+    response={201: MessageOut},
+    summary="Reply or add a note with attachments (multipart form)",
+)
+def create_message_with_files(
+    request: HttpRequest,
+    conversation_id: uuid.UUID,
+    text: Form[str],
+    files: File[list[UploadedFile]],
+    public: Form[bool] = True,
+    note: Form[bool] = False,
+) -> Any:
+    actor = _actor(request)
+    conversation = selectors.get_conversation_for_user(actor, conversation_id)
+    message = services.reply(
+        actor, conversation, text=text, public=public, note=note, attachments=files
+    )
     return Status(201, message)
 
 

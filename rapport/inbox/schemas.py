@@ -110,6 +110,13 @@ class ConversationDetailOut(ConversationOut):
         return list(obj.resolutions.all())
 
 
+class AttachmentOut(Schema):
+    id: uuid.UUID = Field(..., alias="public_id")
+    filename: str
+    mime_type: str
+    size: int | None
+
+
 class MessageOut(Schema):
     id: uuid.UUID = Field(..., alias="public_id")
     direction: str
@@ -127,6 +134,11 @@ class MessageOut(Schema):
     language: str
     delivery_status: str
     triage_reasons: list[str]
+    attachments: list[AttachmentOut]
+
+    @staticmethod
+    def resolve_attachments(obj: Any) -> list[Any]:
+        return list(obj.attachments.all())
 
     @staticmethod
     def resolve_author(obj: Any) -> str:

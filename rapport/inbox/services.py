@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,6 +33,7 @@ from rapport.customers.services import Author, normalise_handle, resolve_identit
 from rapport.inbox import sla
 from rapport.inbox.models import (
     ACTIVE_STATUSES,
+    Attachment,
     ComplaintResolution,
     Conversation,
     CustomerAcceptance,
@@ -52,6 +54,7 @@ from rapport.inbox.models import (
 from rapport.inbox.routing import Facts, Router
 from rapport.lib import bulk
 from rapport.lib.errors import Conflict, DomainError, NotAllowed
+from rapport.lib.uploads import check_file
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +62,7 @@ PREVIEW_LENGTH = 200
 MAX_MESSAGE_LENGTH = 100_000
 # A customer writing into a conversation closed longer ago than this starts a
 # new conversation linked to the old one, instead of reopening it.
-REOPEN_WINDOW = dt.timedelta(days=getattr(settings, "RAPPORT_REOPEN_WINDOW_DAYS", 7))
+REOPEN_WINDOW = dt.timedelta(days=settings.RAPPORT_REOPEN_WINDOW_DAYS)
 
 _URGENCY_PRIORITY = {
     "low": Priority.LOW,
@@ -539,6 +542,7 @@ def reply(
     text: str,
     public: bool = True,
     note: bool = False,
+    attachments: Sequence[UploadedFile] = (),
     now: dt.datetime | None = None,
 ) -> Message:
     """Reply to the customer (publicly or privately) or add an internal note.
@@ -552,6 +556,10 @@ def reply(
         raise DomainError("The message is empty.", code="empty_message")
     if len(text) > MAX_MESSAGE_LENGTH:
         raise DomainError("The message is too long.", code="message_too_long")
+    if len(attachments) > 10:
+        raise DomainError("Attach at most 10 files.", code="too_many_files")
+    # Checked before anything is written: a refused file leaves no half-sent message.
+    checked = [check_file(f.name or "file", f.file, f.size or 0) for f in attachments]
     conversation = _lock(conversation)
     if conversation.merged_into_id:
         raise Conflict("This conversation was merged into another.", code="merged")
@@ -573,6 +581,14 @@ def reply(
         delivery_status=DeliveryStatus.RECEIVED if note else DeliveryStatus.SCHEDULED,
         idempotency_key="" if note else uuid.uuid4().hex,
     )
+    for upload, info in zip(attachments, checked, strict=True):
+        Attachment.objects.create(
+            message=message,
+            file=upload,
+            filename=info.name,
+            mime_type=info.mime_type,
+            size=info.size,
+        )
     if note:
         _notify_mentions(actor, conversation, message)
     else:

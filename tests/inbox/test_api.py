@@ -361,3 +361,43 @@ def test_snoozed_conversation_wakes_up(alice, complaint):
 
     complaint.refresh_from_db()
     assert complaint.status == Status.OPEN and complaint.snoozed_until is None
+
+
+def _upload(api, conversation, name, content, **extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return api.client.post(
+        f"/api/v1/conversations/{conversation.public_id}/messages/with-files",
+        data={"text": "see attached", "files": [SimpleUploadedFile(name, content)], **extra},
+        headers=api.headers,
+    )
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_reply_with_a_sniffed_image_attachment(alice, complaint, api_as):
+    response = _upload(api_as(alice), complaint, "receipt.txt", PNG)
+
+    assert response.status_code == 201
+    assert response.json()["attachments"][0]["mime_type"] == "image/png"
+
+
+def test_disguised_attachment_is_refused_and_nothing_is_sent(alice, complaint, api_as):
+    response = _upload(api_as(alice), complaint, "photo.jpg", b"<html><script>x</script></html>")
+
+    assert response.status_code == 400 and response.json()["code"] == "upload_refused"
+    assert not Message.objects.filter(direction="out").exists()
+
+
+def test_oversized_attachment_is_a_413_and_nothing_is_sent(alice, complaint, api_as, settings):
+    settings.RAPPORT_MAX_ATTACHMENT_BYTES = 1024
+
+    response = _upload(api_as(alice), complaint, "big.txt", b"a" * 5000)
+
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
+    assert not Message.objects.filter(direction="out").exists()
