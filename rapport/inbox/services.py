@@ -559,7 +559,7 @@ def reply(
     if len(attachments) > 10:
         raise DomainError("Attach at most 10 files.", code="too_many_files")
     # Checked before anything is written: a refused file leaves no half-sent message.
-    checked = [check_file(f.name or "file", f.file, f.size or 0) for f in attachments]
+    checked = [check_file(f.name or "file", f, f.size or 0) for f in attachments]
     conversation = _lock(conversation)
     if conversation.merged_into_id:
         raise Conflict("This conversation was merged into another.", code="merged")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import IO
+from typing import Any
 
 import filetype
 from django.conf import settings
@@ -41,7 +41,7 @@ class CheckedFile:
 
 def check_file(
     name: str,
-    stream: IO[bytes],
+    stream: Any,
     size: int,
     *,
     allowed: set[str] = ATTACHMENT_TYPES,
@@ -54,7 +54,7 @@ def check_file(
             f"“{name}” is {size // 1024} KB; the limit is {limit // 1024} KB.",
             details={"file": name, "size": size, "limit": limit},
         )
-    head = stream.read(8192)
+    head: bytes = stream.read(8192)
     stream.seek(0)
     kind = filetype.guess(head)
     mime = kind.mime if kind is not None else _text_or_unknown(head)
