@@ -43,9 +43,32 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _filters(query: QueryDict) -> tuple[str, selectors.InboxFilter]:
+_SAVED_FILTER_KEYS = {
+    "status",
+    "active",
+    "mine",
+    "unassigned",
+    "kind",
+    "priority_at_least",
+    "tag",
+    "breaching_within_minutes",
+    "breached",
+    "q",
+}
+
+
+def _filters(query: QueryDict, user: User) -> tuple[str, selectors.InboxFilter]:
     key = query.get("view", "open")
     base = next((args for k, _, args in BUILT_IN_VIEWS if k == key), None)
+    saved_id = query.get("saved", "")
+    if saved_id:
+        try:
+            saved = selectors.saved_views_for(user).filter(public_id=uuid.UUID(saved_id)).first()
+        except ValueError:
+            saved = None
+        if saved is not None:
+            key = str(saved.public_id)
+            base = {k: v for k, v in saved.filters.items() if k in _SAVED_FILTER_KEYS}
     if base is None:
         key, base = "open", BUILT_IN_VIEWS[0][2]
     args = dict(base)
@@ -62,7 +85,7 @@ def _filters(query: QueryDict) -> tuple[str, selectors.InboxFilter]:
 def inbox(request: HttpRequest, conversation_id: uuid.UUID | None = None) -> HttpResponse:
     """Render the whole inbox, with a conversation open when one is named."""
     user = _user(request)
-    key, filters = _filters(request.GET)
+    key, filters = _filters(request.GET, user)
     conversations, next_cursor = selectors.inbox_list(user, filters, limit=50)
     context: dict[str, Any] = {
         "views": BUILT_IN_VIEWS,
@@ -82,7 +105,7 @@ def inbox(request: HttpRequest, conversation_id: uuid.UUID | None = None) -> Htt
 def conversation_list(request: HttpRequest) -> HttpResponse:
     """Render one page of the list (htmx: filter changes, polling, more)."""
     user = _user(request)
-    key, filters = _filters(request.GET)
+    key, filters = _filters(request.GET, user)
     try:
         conversations, next_cursor = selectors.inbox_list(
             user, filters, cursor=request.GET.get("cursor") or None, limit=50

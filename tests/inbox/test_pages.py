@@ -104,3 +104,17 @@ def test_inbox_list_page_has_a_fixed_query_count(
 
     with django_assert_max_num_queries(8):
         client.get(reverse("inbox:list"))
+
+
+def test_saved_view_filters_the_list(alice, channel, web_as):
+    services.ingest(channel, [event("a", author_handle="@1@x"), event("b", author_handle="@2@x")])
+    first = Conversation.objects.order_by("pk").first()
+    assert first is not None
+    services.update_conversation(alice, first, assignee=alice)
+    view = services.create_saved_view(alice, name="My work", filters={"mine": True})
+
+    response = web_as(alice).get(reverse("inbox:inbox"), {"saved": str(view.public_id)})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("data-row") == 1 and "My work" in html
