@@ -137,6 +137,7 @@ class IngestResult:
     conversations_opened: int = 0
     conversations_updated: int = 0
     message_ids: list[int] = field(default_factory=list)
+    opened_ids: set[int] = field(default_factory=set)
 
 
 ingested_hooks: list[Callable[[IngestResult], None]] = []
@@ -290,6 +291,7 @@ def _thread(
     if new:
         bulk.insert(new)
         result.conversations_opened = len(new)
+        result.opened_ids = {conversation.pk for conversation in new}
     if touched:
         bulk.update(list(touched.values()), _TOUCHED_FIELDS)
         result.conversations_updated = len(touched)
@@ -492,8 +494,30 @@ def _preview(text: str) -> str:
     return " ".join(text.split())[:PREVIEW_LENGTH]
 
 
+def _notify_assignees(result: IngestResult) -> None:
+    """Tell each agent that routing gave a new conversation to."""
+    ids = sorted(result.opened_ids)
+    now = timezone.now()
+    for start in range(0, len(ids), 900):
+        routed = Conversation.objects.filter(
+            pk__in=ids[start : start + 900], assignee__isnull=False
+        ).values_list("pk", "assignee_id")
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    user_id=assignee_id,
+                    conversation_id=pk,
+                    kind="assigned",
+                    text=f"#{pk} was routed to you",
+                    created_at=now,
+                )
+                for pk, assignee_id in routed
+            ]
+        )
+
+
 def _after_ingest(result: IngestResult) -> None:
-    for hook in ingested_hooks:
+    for hook in [_notify_assignees, *ingested_hooks]:
         try:
             hook(result)
         except Exception:

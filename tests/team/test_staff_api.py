@@ -60,3 +60,16 @@ def test_unknown_skill_and_outsider_are_refused(sam, charlie, alice, api_as):
         api_as(charlie).patch(f"/staff/{alice.public_id}", {"availability": "away"}).status_code
         == 404
     )
+
+
+def test_routed_agent_is_notified(sam, alice, channel, django_capture_on_commit_callbacks):  # noqa: F811
+    from rapport.inbox.models import Notification
+
+    team = accounts.create_team(sam, name="Solo")
+    accounts.set_team_members(sam, team, members=[alice])
+    RoutingRule.objects.create(organisation=sam.organisation, name="all", team=team)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox.ingest(channel, [event("hello")])
+
+    assert Notification.objects.filter(user=alice, kind="assigned").count() == 1
