@@ -131,6 +131,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="also load the inbox list API over HTTP (rapport serve, two workers, wrk)",
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -274,7 +279,17 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         selectors.matching_message_ids(viewer, words[n % len(words)], limit=50)
         search_times.append((time.perf_counter() - began) * 1000)
 
+    http: dict[str, object] = {}
+    if args.http:
+        from rapport.accounts.services import create_api_token
+
+        _, token = create_api_token(viewer, name="benchmark")
+        connection.close()
+        http = load_http(
+            token, f"/api/v1/conversations?team={team.public_id}&status=new&status=open"
+        )
     return {
+        **http,
         "database": connection.vendor,
         "messages": total,
         "conversations": Conversation.objects.count(),
@@ -288,6 +303,56 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "inbox_list_queries": len(queries.captured_queries),
         "search_p50_ms": round(statistics.median(search_times), 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def load_http(token: str, path: str, seconds: int = 15) -> dict[str, object]:
+    """Serve with two workers on loopback and load `path` with wrk; return requests per second."""
+    import re
+    import shutil
+    import socket
+    import subprocess
+
+    if shutil.which("wrk") is None:
+        return {"http_error": "wrk not installed (apt-get install wrk)"}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "RAPPORT_ALLOWED_HOSTS": "127.0.0.1", "RAPPORT_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rapport", "serve", "--workers", "2", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # Two server workers get both cores, not the benchmark's one.
+        preexec_fn=lambda: os.sched_setaffinity(0, set(range(os.cpu_count() or 1))),
+    )
+    url = f"http://127.0.0.1:{port}{path}"
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        header = f"Authorization: Bearer {token}"
+        subprocess.run(["wrk", "-t1", "-c4", "-d2s", "-H", header, url], capture_output=True)
+        out = subprocess.run(
+            ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-H", header, url],
+            capture_output=True,
+            text=True,
+        ).stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    return {
+        "http_list_rps": float(rps.group(1)) if rps else None,
+        "http_list_p50_ms": round(float(p50.group(1)) * scale[p50.group(2)], 2) if p50 else None,
+        "http_errors": int(non2xx.group(1)) if non2xx else 0,
     }
 
 
