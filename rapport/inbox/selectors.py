@@ -187,6 +187,13 @@ def _fts_query(text: str) -> str:
     return " ".join(quoted)
 
 
+def _pg_query(text: str) -> str:
+    # Word characters only, so nothing the user types is tsquery syntax; every
+    # word must match and the last one is a prefix, as on SQLite.
+    tokens = [token.lower() for token in _TOKEN.findall(text)[:12]]
+    return " & ".join(tokens[:-1] + [tokens[-1] + ":*"])
+
+
 def matching_message_ids(viewer: User, text: str, limit: int = SEARCH_LIMIT) -> list[int]:
     """Return the ids of the best-matching messages of the viewer's organisation.
 
@@ -205,13 +212,14 @@ def matching_message_ids(viewer: User, text: str, limit: int = SEARCH_LIMIT) -> 
                 [_fts_query(text), viewer.organisation_id, limit],
             )
         elif connection.vendor == "postgresql":
+            query = _pg_query(text)
             cursor.execute(
                 "SELECT id FROM inbox_message "
-                "WHERE to_tsvector('simple', text) @@ websearch_to_tsquery('simple', %s) "
+                "WHERE to_tsvector('simple', text) @@ to_tsquery('simple', %s) "
                 "AND organisation_id = %s "
-                "ORDER BY ts_rank(to_tsvector('simple', text), "
-                "websearch_to_tsquery('simple', %s)) DESC LIMIT %s",
-                [text, viewer.organisation_id, text, limit],
+                "ORDER BY ts_rank(to_tsvector('simple', text), to_tsquery('simple', %s)) DESC "
+                "LIMIT %s",
+                [query, viewer.organisation_id, query, limit],
             )
         else:  # pragma: no cover - other databases: a plain scan
             return list(

@@ -537,11 +537,8 @@ def _require_work(actor: User, conversation: Conversation) -> None:
 
 
 def _lock(conversation: Conversation) -> Conversation:
-    return (
-        Conversation.objects.select_for_update()
-        .select_related("sla_policy")
-        .get(pk=conversation.pk)
-    )
+    # Lock only the conversation's row: PostgreSQL refuses FOR UPDATE on an outer join.
+    return Conversation.objects.select_for_update().get(pk=conversation.pk)
 
 
 def _clock(conversation: Conversation) -> sla.Clock:
