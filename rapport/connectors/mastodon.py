@@ -93,6 +93,10 @@ class MastodonConnector:
         # status id -> (thread root id, root author's account id); threads are immutable.
         self._roots: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
+    def close(self) -> None:
+        """Close the kept-alive HTTP connections (a worker does this when a channel is done)."""
+        self.client.session.close()
+
     # --- Calls and errors --------------------------------------------------------------
 
     def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:

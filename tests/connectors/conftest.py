@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -35,6 +35,23 @@ def sandbox_url(live_server: Any) -> str:
 
 
 @pytest.fixture
-def connector(sandbox_brand: SandboxAccount, sandbox_url: str) -> MastodonConnector:
+def make_connector(sandbox_url: str) -> Iterator[Callable[..., MastodonConnector]]:
+    """Return a factory for adapters pointed at the sandbox; their connections close after."""
+    made: list[MastodonConnector] = []
+
+    def make(token: str = BRAND_TOKEN, **options: Any) -> MastodonConnector:
+        options.setdefault("timeout", 10)
+        made.append(MastodonConnector(options.pop("url", sandbox_url), token, **options))
+        return made[-1]
+
+    yield make
+    # A kept-alive connection left open would be closed by the live server's
+    # request thread after the test database has gone.
+    for connector in made:
+        connector.close()
+
+
+@pytest.fixture
+def connector(sandbox_brand: SandboxAccount, make_connector: Any) -> MastodonConnector:
     """The Mastodon adapter, pointed at the sandbox as the brand, with short timeouts."""
-    return MastodonConnector(sandbox_url, BRAND_TOKEN, platform="sandbox", timeout=10)
+    return make_connector(platform="sandbox")

@@ -15,7 +15,6 @@ from rapport.connectors import (
     ReplyTarget,
     Transient,
 )
-from rapport.connectors.mastodon import MastodonConnector
 from rapport.sandbox import services
 from rapport.sandbox.models import SandboxStatus
 from rapport.sandbox.personas import make_photo
@@ -87,9 +86,9 @@ def test_a_comment_under_the_brands_own_post_is_a_comment(connector, customer):
 
 
 def test_a_fetch_is_bounded_by_its_limit_and_the_cursor_resumes_without_gaps(
-    sandbox_brand, customer, sandbox_url
+    sandbox_brand, customer, make_connector
 ):
-    connector = MastodonConnector(sandbox_url, "connector-test-brand-token", page_size=5)
+    connector = make_connector(page_size=5)
     posted = [
         services.post_status(customer, text=f"@emberandoak question number {n}").pk
         for n in range(12)
@@ -121,11 +120,9 @@ def test_a_direct_message_is_private_and_a_private_reply_stays_direct(connector,
 
 
 def test_listening_follows_hashtags_and_search_without_a_mention(
-    sandbox_brand, customer, sandbox_url
+    sandbox_brand, customer, make_connector
 ):
-    connector = MastodonConnector(
-        sandbox_url, "connector-test-brand-token", hashtags=["#EmberAndOak"]
-    )
+    connector = make_connector(hashtags=["#EmberAndOak"])
     tagged = services.post_status(customer, text="Latte art attempt no. 3 #EmberAndOak")
 
     events = connector.fetch(None).events
@@ -201,8 +198,8 @@ def test_a_5xx_is_transient(connector, kind):
     assert connector.fetch(None).events == ()  # the fault has passed
 
 
-def test_a_401_requires_auth(sandbox_brand, sandbox_url):
-    connector = MastodonConnector(sandbox_url, "not-the-token")
+def test_a_401_requires_auth(sandbox_brand, make_connector):
+    connector = make_connector("not-the-token")
 
     with pytest.raises(AuthRequired):
         connector.fetch(None)
@@ -215,8 +212,24 @@ def test_a_forced_401_requires_auth(connector):
         connector.metrics()
 
 
-def test_an_unreachable_server_is_transient(sandbox_brand):
-    connector = MastodonConnector("http://127.0.0.1:9/sandbox", "x", timeout=2)
+def test_an_unreachable_server_is_transient(sandbox_brand, make_connector):
+    connector = make_connector("x", url="http://127.0.0.1:9/sandbox", timeout=2)
 
     with pytest.raises(Transient):
         connector.fetch(None)
+
+
+def test_what_simulated_customers_post_arrives_through_the_adapter(connector, sandbox_brand):
+    run = services.start_run(seed=5)
+    report = services.advance(run, sim_seconds=3 * 3600)
+    to_brand = SandboxStatus.objects.filter(
+        pk__in=report.posts, mentions=sandbox_brand
+    ).values_list("pk", flat=True)
+
+    events = connector.fetch(None, limit=500).events
+
+    assert run.brand_id == sandbox_brand.pk and len(to_brand) > 3
+    assert sorted(int(e.external_id) for e in events) == sorted(to_brand)
+    assert {e.author_handle for e in events} <= set(
+        run.customers.values_list("account__username", flat=True)
+    )
