@@ -1,0 +1,173 @@
+"""Identify the language of each message (ISO 639-1 code, "und" when unknown).
+
+Three steps, cheapest first:
+
+1. Script: letters are counted per Unicode script over the batch with numpy.
+   No letters at all (empty, emoji only, numbers) -> "und". A script used by
+   one main language decides it (Greek -> el, Hangul -> ko, kana -> ja, Han
+   without kana -> zh, Hebrew -> he, Thai -> th, ...).
+2. English: for Latin-script messages, the share of word tokens that are among
+   the 5,000 most frequent words of the English training tweets (stored in
+   ``models/language.npz``, learnt at training time). At least 65% known words
+   (numbers aside) -> "en".
+3. Otherwise (other Latin-script languages, Cyrillic, Arabic, Devanagari) the
+   message goes to ``py3langid`` (a naive-Bayes identifier over 97 languages
+   whose model ships inside its wheel), loaded once, on first need. If it is not
+   installed, such messages get "und".
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rapport.triage.text import BUCKET_BITS, WORD_CLASS, Batch, char_classes
+
+log = logging.getLogger(__name__)
+
+# (first code point, last code point, script), sorted; anything else is "other".
+_RANGES = (
+    (0x0041, 0x005A, "latin"),
+    (0x0061, 0x007A, "latin"),
+    (0x00C0, 0x024F, "latin"),
+    (0x0370, 0x03FF, "el"),
+    (0x0400, 0x052F, "cyrillic"),
+    (0x0530, 0x058F, "hy"),
+    (0x0590, 0x05FF, "he"),
+    (0x0600, 0x06FF, "arabic"),
+    (0x0900, 0x097F, "devanagari"),
+    (0x0980, 0x09FF, "bn"),
+    (0x0A00, 0x0A7F, "pa"),
+    (0x0A80, 0x0AFF, "gu"),
+    (0x0B80, 0x0BFF, "ta"),
+    (0x0C00, 0x0C7F, "te"),
+    (0x0C80, 0x0CFF, "kn"),
+    (0x0D00, 0x0D7F, "ml"),
+    (0x0D80, 0x0DFF, "si"),
+    (0x0E00, 0x0E7F, "th"),
+    (0x0E80, 0x0EFF, "lo"),
+    (0x1000, 0x109F, "my"),
+    (0x10A0, 0x10FF, "ka"),
+    (0x1100, 0x11FF, "ko"),
+    (0x1200, 0x137F, "am"),
+    (0x1780, 0x17FF, "km"),
+    (0x1E00, 0x1EFF, "latin"),
+    (0x3040, 0x30FF, "ja"),
+    (0x3400, 0x4DBF, "han"),
+    (0x4E00, 0x9FFF, "han"),
+    (0xAC00, 0xD7AF, "ko"),
+    (0xF900, 0xFAFF, "han"),
+)
+_SCRIPTS = ("other", *sorted({r[2] for r in _RANGES}))
+_LATIN = _SCRIPTS.index("latin")
+_FALLBACK_SCRIPTS = {"latin", "cyrillic", "arabic", "devanagari", "other"}
+MIN_ENGLISH_SHARE = 0.65
+
+
+def _script_of(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
+    """Return the index into ``_SCRIPTS`` of each code point."""
+    starts = np.array([r[0] for r in _RANGES], dtype=np.int64)
+    ends = np.array([r[1] for r in _RANGES], dtype=np.int64)
+    ids = np.array([_SCRIPTS.index(r[2]) for r in _RANGES], dtype=np.int64)
+    c = codes.astype(np.int64)
+    slot = np.searchsorted(starts, c, side="right") - 1
+    inside = (slot >= 0) & (c <= ends[np.maximum(slot, 0)])
+    return np.where(inside, ids[np.maximum(slot, 0)], 0)
+
+
+class LanguageIdentifier:
+    """Identify languages of a featurised batch (see the module docstring)."""
+
+    def __init__(self, english_words: npt.NDArray[np.int64]) -> None:
+        self.english_words = np.sort(english_words.astype(np.int64))
+        self.english_table = np.zeros((1 << BUCKET_BITS) + 1, dtype=bool)
+        self.english_table[self.english_words] = True
+        self._fallback: Any = None
+        self._fallback_missing = False
+
+    @classmethod
+    def load(cls, path: Path) -> LanguageIdentifier:
+        """Read ``language.npz``; an identifier without English words if it is absent."""
+        if not path.exists():
+            return cls(np.zeros(0, dtype=np.int64))
+        with np.load(path) as arrays:
+            return cls(arrays["english_words"])
+
+    def identify(self, batch: Batch, texts: list[str]) -> list[str]:
+        """Return one language code per document of ``batch`` (``texts`` are the originals)."""
+        n = batch.n_docs
+        codes = batch.codes
+        table = char_classes()
+        cls = np.where(codes < len(table), table[np.minimum(codes, len(table) - 1)], WORD_CLASS)
+        boundary = codes == 0x02
+        doc_of = np.cumsum(boundary) - boundary
+        letter = (cls == WORD_CLASS) & (codes > 0x40) & ~((codes >= 0x30) & (codes <= 0x39))
+        # ASCII letters are Latin; only the rest needs a script lookup.
+        wide = letter & (codes >= 0x80)
+        width = len(_SCRIPTS)
+        flat = np.zeros(n * width, dtype=np.int64)
+        flat[_LATIN::width] = np.bincount(doc_of[letter & ~wide], minlength=n)
+        if wide.any():
+            flat += np.bincount(
+                doc_of[wide] * width + _script_of(codes[wide]), minlength=n * width
+            )
+        per_doc = flat.reshape(n, width)
+        has_letters = per_doc.sum(axis=1) > 0
+        # Latin letters outnumber the rest: compare the main script with "latin".
+        main = np.argmax(per_doc, axis=1)
+        share = self._english_share(batch)
+        result: list[str] = []
+        pending: list[int] = []
+        for i in range(n):
+            if not has_letters[i]:
+                result.append("und")
+                continue
+            script = _SCRIPTS[int(main[i])]
+            if script == "han" and per_doc[i, _SCRIPTS.index("ja")] > 0:
+                script = "ja"
+            if script == "latin" and share[i] >= MIN_ENGLISH_SHARE:
+                result.append("en")
+            elif script in _FALLBACK_SCRIPTS:
+                result.append("und")
+                pending.append(i)
+            else:
+                result.append("zh" if script == "han" else script)
+        for i in pending:
+            result[i] = self._fallback_language(texts[i])
+        return result
+
+    def _english_share(self, batch: Batch) -> npt.NDArray[np.float64]:
+        """Return, per document, the share of its word tokens that are English words.
+
+        Word bigrams never match (their buckets are not in the word list, bar rare
+        collisions), so the hits are English unigrams.
+        """
+        n = batch.n_docs
+        if not len(self.english_words) or not len(batch.word_bucket):
+            return np.zeros(n)
+        known = self.english_table[batch.word_bucket]
+        hits = np.bincount(batch.word_doc, weights=known, minlength=n)
+        share = np.zeros(n)
+        np.divide(hits, batch.n_words, out=share, where=batch.n_words > 0)
+        return share
+
+    def _fallback_language(self, text: str) -> str:
+        if self._fallback is None and not self._fallback_missing:
+            try:
+                import py3langid
+
+                self._fallback = py3langid
+            except Exception:  # pragma: no cover - depends on the environment
+                log.warning("py3langid is not available; non-English text gets 'und'")
+                self._fallback_missing = True
+        if self._fallback is None:
+            return "und"
+        try:
+            code = str(self._fallback.classify(text)[0])
+        except Exception:  # pragma: no cover - defensive: never fail a message
+            return "und"
+        return code
