@@ -2,6 +2,7 @@
 
 A pure library: it never imports Django, so it can be tested and reused alone.
 Adapters: `mastodon.MastodonConnector` (Mastodon and the built-in sandbox),
+`bluesky.BlueskyConnector` (Bluesky, through the atproto SDK),
 `email.EmailConnector` (IMAP in, SMTP out), `feeds.FeedConnector` (review
 feeds); `webhook` verifies and parses inbound webhook bodies.
 """
