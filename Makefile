@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# Lint and type checks run unless LINT=0 (CI's second, PostgreSQL pass skips them).
-LINT   ?= 1
+# Lint and type checks run unless SKIP_LINT=1 (CI's second, PostgreSQL pass skips them).
+# (Not called LINT: GNU make predefines that name, so `LINT ?= 1` would never apply.)
+SKIP_LINT ?= 0
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint serve worker clean help
@@ -35,7 +36,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy rapport tests benchmarks
 
 test: $(VENV)/.installed-test
-ifeq ($(LINT),1)
+ifneq ($(SKIP_LINT),1)
 	$(MAKE) --no-print-directory lint
 endif
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings

@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     from rapport.channels.models import Channel
     from rapport.connectors.events import EventKind, InboundEvent
     from rapport.inbox import selectors, services
-    from rapport.inbox.models import AssignmentMode, Conversation, Message, RoutingRule, Status
+    from rapport.inbox.models import AssignmentMode, Conversation, Message, RoutingRule
 
     rng = random.Random(args.seed)
     org = Organisation.objects.create(name="Bench Roasters", slug="bench")
@@ -214,7 +214,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         done += len(batch)
         # Keep the corpus's timeline moving: close some conversations as agents would.
         if done % 20_000 == 0:
-            _age(Conversation, Status)
+            _age()
     ingest_rate = to_ingest / ingest_seconds if ingest_seconds else 0.0
 
     # Raw batched insert of the same shape of rows, into existing conversations.
@@ -356,11 +356,13 @@ def load_http(token: str, path: str, seconds: int = 15) -> dict[str, object]:
     }
 
 
-def _age(conversation_model: type, status: type) -> None:
+def _age() -> None:
     """Resolve a share of the older open conversations, as a working team would."""
-    old = conversation_model.objects.filter(status__in=["new", "open"]).order_by("last_message_at")
+    from rapport.inbox.models import Conversation, Status
+
+    old = Conversation.objects.filter(status__in=["new", "open"]).order_by("last_message_at")
     ids = list(old.values_list("id", flat=True)[:5000])
-    conversation_model.objects.filter(id__in=ids[::2]).update(status=status.RESOLVED)  # type: ignore[attr-defined]
+    Conversation.objects.filter(id__in=ids[::2]).update(status=Status.RESOLVED)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,8 @@ from rapport.accounts.services import authenticate_token
 from rapport.customers.api import router as customers_router
 from rapport.inbox.api import router as inbox_router
 from rapport.inbox.config_api import router as inbox_config_router
-from rapport.team.api import router as team_router
 from rapport.lib.errors import DomainError
+from rapport.team.api import router as team_router
 
 logger = logging.getLogger(__name__)
 
