@@ -14,7 +14,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,19 +89,60 @@ class Triage:
         return data
 
 
-_FIELDS = tuple(f.name for f in fields(Triage))
 _new = object.__new__
 _set = object.__setattr__
 
 
-def _make_triage(values: dict[str, Any]) -> Triage:
-    """Return ``Triage(**values)``, built without one frozen ``__setattr__`` per field.
+def _make_triage(
+    kind: str,
+    persona: str,
+    sentiment: str,
+    sentiment_score: float,
+    emotion: str,
+    emotion_score: float,
+    offensive: float,
+    hate: float,
+    irony: float,
+    complaint: float,
+    question: float,
+    spam: float,
+    urgency: str,
+    brand_risk: float,
+    language: str,
+    intent: str | None,
+    intent_confidence: float | None,
+    reasons: tuple[str, ...],
+) -> Triage:
+    """Return ``Triage(...)`` built without one frozen ``__setattr__`` per field.
 
     Building the result objects is a noticeable share of a batch's time; this sets
-    the instance dict in one step. The values are already validated by the engine.
+    the instance dict in one step. The engine has already validated the values.
     """
     triage = _new(Triage)
-    _set(triage, "__dict__", values)
+    _set(
+        triage,
+        "__dict__",
+        {
+            "kind": kind,
+            "persona": persona,
+            "sentiment": sentiment,
+            "sentiment_score": sentiment_score,
+            "emotion": emotion,
+            "emotion_score": emotion_score,
+            "offensive": offensive,
+            "hate": hate,
+            "irony": irony,
+            "complaint": complaint,
+            "question": question,
+            "spam": spam,
+            "urgency": urgency,
+            "brand_risk": brand_risk,
+            "language": language,
+            "intent": intent,
+            "intent_confidence": intent_confidence,
+            "reasons": reasons,
+        },
+    )
     return triage
 
 
@@ -279,10 +320,19 @@ class Engine:
         intent_names: list[str] | None = None
         intent_index = None
         intent_conf = None
+        routable = np.zeros(len(cleaned), dtype=bool)
         if self.intents is not None:
-            intent_probs = _softmax(self.intents.scores(batch))
-            intent_index = np.argmax(intent_probs, axis=1)
-            intent_conf = intent_probs[np.arange(len(cleaned)), intent_index]
+            # Only messages that ask for something or complain are routed to a team;
+            # scoring the intents of the rest would cost time and mean nothing.
+            routable = (p["request"] >= 0.5) | (p["complaint"] >= 0.5)
+            rows = np.flatnonzero(routable)
+            intent_index = np.zeros(len(cleaned), dtype=np.int64)
+            intent_conf = np.zeros(len(cleaned))
+            if len(rows):
+                intent_probs = _softmax(self.intents.scores(batch.select(rows)))
+                best = np.argmax(intent_probs, axis=1)
+                intent_index[rows] = best
+                intent_conf[rows] = intent_probs[np.arange(len(rows)), best]
             intent_names = self.intents.outputs
         facts = structure(cleaned, batch)
         visibility, review_platform, media_platform, reply = platform_flags(platforms, replies)
@@ -293,7 +343,9 @@ class Engine:
             review_platform=review_platform,
             media_platform=media_platform,
             is_reply=reply,
-            intent_confidence=intent_conf,
+            intent_confidence=np.where(routable, intent_conf, 1.0)
+            if intent_conf is not None
+            else None,
         )
         languages = self.language.identify(batch, cleaned)
         words = self._top_words(batch, scores, p, decisions)
@@ -318,8 +370,14 @@ class Engine:
         intents: list[str | None] = [None] * len(cleaned)
         confidences: list[float | None] = [None] * len(cleaned)
         if intent_names is not None and intent_index is not None and intent_conf is not None:
-            intents = [intent_names[i] for i in intent_index.tolist()]
-            confidences = np.round(intent_conf, 4).tolist()
+            for i, index, confidence in zip(
+                np.flatnonzero(routable).tolist(),
+                intent_index[routable].tolist(),
+                np.round(intent_conf[routable], 4).tolist(),
+                strict=True,
+            ):
+                intents[i] = intent_names[index]
+                confidences[i] = confidence
         columns = (
             [KINDS[k] for k in kinds],
             [PERSONAS[k] for k in personas],
@@ -340,9 +398,7 @@ class Engine:
             confidences,
             reasons,
         )
-        return [
-            _make_triage(dict(zip(_FIELDS, row, strict=True))) for row in zip(*columns, strict=True)
-        ]
+        return list(map(_make_triage, *columns))
 
     def _top_words(
         self,
@@ -351,7 +407,10 @@ class Engine:
         p: dict[str, FloatArray],
         decisions: Decisions,
     ) -> list[list[str]]:
-        """Return, per message, up to two word n-grams that pushed hardest toward its kind."""
+        """Return, per message, up to two word n-grams that pushed hardest toward its kind.
+
+        Spam and "other" get none: no head decided them, so no word explains them.
+        """
         outputs = self.heads.outputs
         column = {
             "complaint": outputs.index("complaint"),
@@ -361,8 +420,7 @@ class Engine:
             "review": outputs.index("sentiment:positive"),
             "ugc": outputs.index("sentiment:positive"),
         }
-        negative = outputs.index("sentiment:negative")
-        kind_column = np.array([column.get(k, negative) for k in KINDS], dtype=np.int64)
+        kind_column = np.array([column.get(k, -1) for k in KINDS], dtype=np.int64)
         doc_column = kind_column[decisions.kind]
         abuse = decisions.kind == KINDS.index("abuse")
         doc_column[abuse & (p["hate"] > p["offensive"])] = outputs.index("hate")
@@ -373,7 +431,8 @@ class Engine:
         codes = batch.codes
         np.cumsum(((codes >= ord("a")) & (codes <= ord("z"))) | (codes >= 0xC0), out=letters[1:])
         wordy = (letters[batch.word_end] - letters[batch.word_start]) >= 3
-        known = np.flatnonzero((rows < len(self.heads.buckets)) & wordy)
+        explained = doc_column[batch.word_doc] >= 0
+        known = np.flatnonzero((rows < len(self.heads.buckets)) & wordy & explained)
         docs = batch.word_doc[known]
         folded = self.heads.folded
         contribution = folded[rows[known], doc_column[docs]]
@@ -395,11 +454,16 @@ class Engine:
             picked.append(first)
             contribution = contribution.copy()
             contribution[first] = -1.0
-        chosen = np.sort(np.concatenate(picked))
-        for entry, doc in zip(known[chosen].tolist(), docs[chosen].tolist(), strict=True):
-            text = batch.word_text(entry)
-            if text not in found[doc]:
-                found[doc].append(text)
+        chosen = known[np.sort(np.concatenate(picked))] if picked else known[:0]
+        text = batch.text
+        starts_list = batch.word_start[chosen].tolist()
+        ends_list = batch.word_end[chosen].tolist()
+        for start, end, doc in zip(
+            starts_list, ends_list, batch.word_doc[chosen].tolist(), strict=True
+        ):
+            word = text[start:end]
+            if word not in found[doc]:
+                found[doc].append(word)
         return found
 
 

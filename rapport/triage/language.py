@@ -8,12 +8,12 @@ Three steps, cheapest first:
    without kana -> zh, Hebrew -> he, Thai -> th, ...).
 2. English: for Latin-script messages, the share of word tokens that are among
    the 5,000 most frequent words of the English training tweets (stored in
-   ``models/language.npz``, learnt at training time). At least 65% known words
+   ``models/language.npz``, learnt at training time). At least half known words
    (numbers aside) -> "en".
 3. Otherwise (other Latin-script languages, Cyrillic, Arabic, Devanagari) the
    message goes to ``py3langid`` (a naive-Bayes identifier over 97 languages
-   whose model ships inside its wheel), loaded once, on first need. If it is not
-   installed, such messages get "und".
+   whose model ships inside its wheel), restricted to ``FALLBACK_LANGUAGES``,
+   loaded once, on first need. If it is not installed, such messages get "und".
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from rapport.triage.text import BUCKET_BITS, WORD_CLASS, Batch, char_classes
+from rapport.triage.text import BUCKET_BITS, WORD_CLASS, Batch
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,70 @@ _RANGES = (
 _SCRIPTS = ("other", *sorted({r[2] for r in _RANGES}))
 _LATIN = _SCRIPTS.index("latin")
 _FALLBACK_SCRIPTS = {"latin", "cyrillic", "arabic", "devanagari", "other"}
-MIN_ENGLISH_SHARE = 0.65
+MIN_ENGLISH_SHARE = 0.5
+# The fallback identifier chooses among these ISO 639-1 codes only (the most used
+# languages online); its full model also has rare ISO 639-3 codes.
+FALLBACK_LANGUAGES = (
+    "af",
+    "ar",
+    "az",
+    "bg",
+    "bn",
+    "ca",
+    "cs",
+    "cy",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "et",
+    "eu",
+    "fa",
+    "fi",
+    "fr",
+    "ga",
+    "gl",
+    "he",
+    "hi",
+    "hr",
+    "hu",
+    "id",
+    "is",
+    "it",
+    "ja",
+    "ka",
+    "kk",
+    "ko",
+    "lt",
+    "lv",
+    "mk",
+    "mr",
+    "ms",
+    "mt",
+    "nb",
+    "ne",
+    "nl",
+    "nn",
+    "pl",
+    "pt",
+    "ro",
+    "ru",
+    "sk",
+    "sl",
+    "sq",
+    "sr",
+    "sv",
+    "sw",
+    "th",
+    "tl",
+    "tr",
+    "uk",
+    "ur",
+    "uz",
+    "vi",
+    "zh",
+)
 
 
 def _script_of(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
@@ -101,20 +164,17 @@ class LanguageIdentifier:
         """Return one language code per document of ``batch`` (``texts`` are the originals)."""
         n = batch.n_docs
         codes = batch.codes
-        table = char_classes()
-        cls = np.where(codes < len(table), table[np.minimum(codes, len(table) - 1)], WORD_CLASS)
-        boundary = codes == 0x02
-        doc_of = np.cumsum(boundary) - boundary
-        letter = (cls == WORD_CLASS) & (codes > 0x40) & ~((codes >= 0x30) & (codes <= 0x39))
+        doc_of = batch.doc_of
+        letter = (
+            (batch.classes == WORD_CLASS) & (codes > 0x40) & ~((codes >= 0x30) & (codes <= 0x39))
+        )
         # ASCII letters are Latin; only the rest needs a script lookup.
         wide = letter & (codes >= 0x80)
         width = len(_SCRIPTS)
         flat = np.zeros(n * width, dtype=np.int64)
         flat[_LATIN::width] = np.bincount(doc_of[letter & ~wide], minlength=n)
         if wide.any():
-            flat += np.bincount(
-                doc_of[wide] * width + _script_of(codes[wide]), minlength=n * width
-            )
+            flat += np.bincount(doc_of[wide] * width + _script_of(codes[wide]), minlength=n * width)
         per_doc = flat.reshape(n, width)
         has_letters = per_doc.sum(axis=1) > 0
         # Latin letters outnumber the rest: compare the main script with "latin".
@@ -158,16 +218,20 @@ class LanguageIdentifier:
     def _fallback_language(self, text: str) -> str:
         if self._fallback is None and not self._fallback_missing:
             try:
-                import py3langid
+                from py3langid.langid import MODEL_FILE
+                from py3langid.langid import LanguageIdentifier as Identifier
 
-                self._fallback = py3langid
+                identifier = Identifier.from_model_file(MODEL_FILE)
+                known = set(identifier.nb_classes)
+                identifier.set_languages([code for code in FALLBACK_LANGUAGES if code in known])
+                self._fallback = identifier
             except Exception:  # pragma: no cover - depends on the environment
                 log.warning("py3langid is not available; non-English text gets 'und'")
                 self._fallback_missing = True
         if self._fallback is None:
             return "und"
         try:
-            code = str(self._fallback.classify(text)[0])
+            code = str(self._fallback.classify(text[:300])[0])
         except Exception:  # pragma: no cover - defensive: never fail a message
             return "und"
         return code

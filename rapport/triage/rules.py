@@ -76,7 +76,7 @@ from rapport.triage.labels import (
     RISK_TOPICS,
     URGENCIES,
 )
-from rapport.triage.text import BUCKET_BITS, WORD_CLASS, Batch, char_classes, featurise
+from rapport.triage.text import BUCKET_BITS, WORD_CLASS, Batch, featurise
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -195,7 +195,7 @@ TOPIC_WORDS = {
     "refund_refused": "says a refund was refused",
     "churn": "threatens to leave",
 }
-_LEXICON_GROUPS = (*TOPIC_LEXICON, "refund", "refusal", "stars")
+_LEXICON_GROUPS = (*TOPIC_LEXICON, "refund", "refusal", "stars", "http")
 
 _MEDIA_RE = re.compile(
     r"pic\.twitter\.com|instagram\.com/(?:p|reel)/|youtu\.?be|imgur\.com|tiktok\.com/|flic\.kr"
@@ -226,6 +226,7 @@ def _lexicon_table() -> npt.NDArray[np.int8]:
             "refund": REFUND_WORDS,
             "refusal": REFUSAL_WORDS,
             "stars": ("star", "stars"),
+            "http": ("http",),
         }
         table = np.zeros((1 << BUCKET_BITS) + 1, dtype=np.int8)
         for group, phrases in groups.items():
@@ -254,13 +255,10 @@ def structure(texts: list[str], batch: Batch) -> Structure:
     ``batch`` is the featurised form of the same texts (for the topic lexicon).
     """
     n = len(texts)
-    codes = np.frombuffer(_SEP.join(texts).encode("utf-32-le"), dtype=np.uint32)
-    boundary = codes == 2
-    doc_of = np.cumsum(boundary) - boundary
-    nxt = np.zeros(len(codes), dtype=np.uint32)
-    nxt[:-1] = codes[1:]
-    table = char_classes()
-    next_is_word = table[np.minimum(nxt, len(table) - 1)] == WORD_CLASS
+    # Hashtags and mentions from the normalised batch ("#tag" and "@user" survive it).
+    codes, doc_of = batch.codes, batch.doc_of
+    next_is_word = np.zeros(len(codes), dtype=bool)
+    next_is_word[:-1] = batch.classes[1:] == WORD_CLASS
 
     def per_doc(mask: BoolArray) -> npt.NDArray[np.int64]:
         return np.bincount(doc_of[mask], minlength=n).astype(np.int64)
@@ -268,23 +266,11 @@ def structure(texts: list[str], batch: Batch) -> Structure:
     counts: dict[str, npt.NDArray[np.int64]] = {
         "hashtag": per_doc((codes == ord("#")) & next_is_word),
         "mention": per_doc((codes == ord("@")) & next_is_word),
+        # Runs of one repeated visible character ("!!!!!!", "zzzzzzzz..."), measured
+        # before normalisation cut them.
+        "run": (batch.longest_run >= 6).astype(np.int64),
+        "flood": (batch.longest_run >= 20).astype(np.int64),
     }
-    url = np.zeros(len(codes), dtype=bool)
-    for prefix in ("http", "www."):
-        found = np.ones(max(len(codes) - 3, 0), dtype=bool)
-        for offset, char in enumerate(prefix):
-            found &= codes[offset : len(codes) - 3 + offset] == ord(char)
-        url[: len(found)] |= found
-    counts["url"] = per_doc(url)
-    # Runs of one repeated visible character ("!!!!!!", "zzzzzzzz...").
-    starts = np.flatnonzero(np.concatenate([[len(codes) > 0], codes[1:] != codes[:-1]]))
-    lengths = np.diff(np.append(starts, len(codes)))
-    visible = (codes[starts] > 32) & (codes[starts] != 2)
-    longest = np.zeros(n, dtype=np.int64)
-    long_runs = visible & (lengths >= 6)
-    np.maximum.at(longest, doc_of[starts[long_runs]], lengths[long_runs])
-    counts["run"] = (longest >= 6).astype(np.int64)
-    counts["flood"] = (longest >= 20).astype(np.int64)
     # Risk topics (and the word "star") from the word features.
     group_of = _lexicon_table()[batch.word_bucket]
     hit = group_of > 0
@@ -294,12 +280,15 @@ def structure(texts: list[str], batch: Batch) -> Structure:
     ).reshape(n, groups)
     for index, group in enumerate(TOPIC_LEXICON):
         counts[group] = found_groups[:, index].astype(np.int64)
+    # Links: normalisation turns every URL into the token "http".
+    counts["url"] = found_groups[:, _LEXICON_GROUPS.index("http")].astype(np.int64)
     refund = found_groups[:, _LEXICON_GROUPS.index("refund")] > 0
     refusal = found_groups[:, _LEXICON_GROUPS.index("refusal")] > 0
     counts["refund_refused"] = (refund & refusal).astype(np.int64)
     # Every media pattern holds a "/" or a "[" (links, file paths, "[photo]"); every
     # rating a "/", "★" or the word "star", so the regular expressions only see those.
     slash = per_doc((codes == ord("/")) | (codes == ord("[")) | (codes == ord("★"))) > 0
+    slash |= counts["url"] > 0
     star = found_groups[:, _LEXICON_GROUPS.index("stars")] > 0
     media = np.zeros(n, dtype=np.int64)
     rating = np.zeros(n, dtype=np.int64)

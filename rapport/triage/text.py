@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 BUCKET_BITS = 20
-CHAR_ORDERS = (3, 4, 5)
+CHAR_ORDERS = (3, 4)
 # Longer texts are cut before featurisation: a 100 KB e-mail says what it is in
 # its first few thousand characters, and the cut bounds the cost of one message.
 MAX_CHARS = 2000
@@ -94,8 +94,12 @@ def clean(text: object) -> str:
     return text.replace(_SEP, " ")
 
 
-def normalise_codes(texts: list[str]) -> npt.NDArray[np.uint32]:
-    """Return the normalised batch as one code-point array, documents split by 0x02.
+def normalise_codes(
+    texts: list[str],
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Return the normalised batch as one code-point array (documents split by 0x02),
+    the character class of each code point, and each document's longest character
+    run (6 or 20 when at least that long, else 0; see ``_long_runs``).
 
     Lower-case; URLs -> ``http``; user mentions -> ``@user``; a ``xallcaps`` token
     for shouted messages; digits -> 0; runs of 4+ identical characters cut to 3;
@@ -117,8 +121,35 @@ def normalise_codes(texts: list[str]) -> npt.NDArray[np.uint32]:
     same[3:] = (
         (codes[3:] == codes[2:-1]) & (codes[2:-1] == codes[1:-2]) & (codes[1:-2] == codes[:-3])
     )
+    runs = _long_runs(codes, same, len(texts))
     same[1:] |= (codes[1:] == 32) & (codes[:-1] == 32)
-    return codes[~same]
+    keep = ~same
+    return codes[keep], cls[keep].astype(np.uint8), runs
+
+
+def _long_runs(
+    codes: npt.NDArray[np.uint32], same: npt.NDArray[np.bool_], n_docs: int
+) -> npt.NDArray[np.int64]:
+    """Return, per document, its longest run of one visible character, capped at 20.
+
+    ``same`` marks the 4th and later characters of runs, so k consecutive marks
+    mean a run of k + 3; only runs of 6+ are measured.
+    """
+    visible = same & (codes != 32)
+    marks = np.flatnonzero(visible)
+    longest = np.zeros(n_docs, dtype=np.int64)
+    if not len(marks):
+        return longest
+    total = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(visible, out=total[1:])
+    separators = np.flatnonzero(codes == 2)
+    for length in (6, 20):
+        span = length - 3
+        ends = marks[marks >= span - 1]
+        hit = ends[total[ends + 1] - total[ends + 1 - span] == span]
+        docs = np.searchsorted(separators, hit)
+        longest[docs] = length
+    return longest
 
 
 class _Powers:
@@ -163,9 +194,12 @@ class Batch:
     char_bucket: npt.NDArray[np.int32]
     char_indptr: IntArray  # CSR row pointer of the character block (NO_BUCKET = masked)
     codes: npt.NDArray[np.uint32]
+    classes: npt.NDArray[np.uint8]  # character class of each code point
+    doc_of: IntArray  # document index of each code point
     word_start: IntArray
     word_end: IntArray
     n_words: IntArray  # word tokens (not numbers, punctuation or emoji) per document
+    longest_run: IntArray  # per document: 20, 6 or 0 (longest run of one character)
 
     @property
     def char_doc(self) -> IntArray:
@@ -179,6 +213,34 @@ class Batch:
     def word_text(self, index: int) -> str:
         """Return the text of word feature ``index`` (for explanations)."""
         return self.text[int(self.word_start[index]) : int(self.word_end[index])]
+
+    def select(self, rows: IntArray) -> Batch:
+        """Return the sub-batch of documents ``rows`` (sorted), for models that score
+        only some documents. Explanations (codes, spans) are not carried over."""
+        keep = np.zeros(self.n_docs, dtype=bool)
+        keep[rows] = True
+        remap = np.cumsum(keep) - 1
+        word = keep[self.word_doc]
+        sizes = np.diff(self.char_indptr)[rows]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=indptr[1:])
+        offsets = np.repeat(self.char_indptr[rows] - indptr[:-1], sizes)
+        chars = offsets + np.arange(indptr[-1], dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return Batch(
+            n_docs=len(rows),
+            word_bucket=self.word_bucket[word],
+            word_doc=remap[self.word_doc[word]],
+            char_bucket=self.char_bucket[chars],
+            char_indptr=indptr,
+            codes=self.codes[:0],
+            classes=self.classes[:0],
+            doc_of=empty,
+            word_start=empty,
+            word_end=empty,
+            n_words=self.n_words[rows],
+            longest_run=self.longest_run[rows],
+        )
 
     @functools.cached_property
     def text(self) -> str:
@@ -194,15 +256,13 @@ def _bucket(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.int32]:
 def featurise(texts: list[str]) -> Batch:
     """Normalise a batch of cleaned texts and hash their word and character n-grams."""
     n_docs = len(texts)
-    codes32 = normalise_codes(texts)
+    codes32, cls, runs = normalise_codes(texts)
     codes = codes32.astype(np.uint64)
     length = len(codes)
     _POWERS.ensure(length + 2)
     with np.errstate(over="ignore"):
         prefix = np.zeros(length + 1, dtype=np.uint64)
         np.cumsum(codes * _POWERS.q[1 : length + 1], out=prefix[1:])
-    table = char_classes()
-    cls = np.where(codes32 < _TABLE_SIZE, table[np.minimum(codes32, _TABLE_SIZE - 1)], _WORD)
     is_sep = cls == _BOUNDARY
     seps = np.zeros(length + 1, dtype=np.int64)
     np.cumsum(is_sep, out=seps[1:])
@@ -282,8 +342,11 @@ def featurise(texts: list[str]) -> Batch:
         char_bucket=char_bucket,
         char_indptr=char_indptr,
         codes=codes32,
+        classes=cls,
+        doc_of=doc_of,
         word_start=word_start,
         word_end=word_end,
+        longest_run=runs,
         n_words=np.bincount(
             tok_doc[~punct_tok & (codes32[tok_start] != ord("0"))], minlength=n_docs
         ).astype(np.int64),

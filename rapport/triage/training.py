@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from rapport.triage import data as datasets
 from rapport.triage.model import LinearModel, bucket_document_frequency, select_vocabulary
-from rapport.triage.text import WORD_CLASS, Batch, char_classes, clean, featurise
+from rapport.triage.text import WORD_CLASS, Batch, clean, featurise
 
 CHUNK = 4000
 HEADS_MAX_FEATURES = 200_000
@@ -268,9 +268,12 @@ def save_english_words(
 def _unigrams(batch: Batch) -> Batch:
     """Return ``batch`` restricted to alphabetic single-token word features."""
     codes = batch.codes
-    table = char_classes()
-    cls = np.where(codes < len(table), table[np.minimum(codes, len(table) - 1)], WORD_CLASS)
-    letter = (cls == WORD_CLASS) & (codes != ord("0")) & (codes != ord("'")) & (codes != ord("_"))
+    letter = (
+        (batch.classes == WORD_CLASS)
+        & (codes != ord("0"))
+        & (codes != ord("'"))
+        & (codes != ord("_"))
+    )
     not_letter = np.zeros(len(codes) + 1, dtype=np.int64)
     np.cumsum(~letter, out=not_letter[1:])
     single = (not_letter[batch.word_end] - not_letter[batch.word_start]) == 0
@@ -281,9 +284,12 @@ def _unigrams(batch: Batch) -> Batch:
         char_bucket=batch.char_bucket[:0],
         char_indptr=np.zeros(batch.n_docs + 1, dtype=np.int64),
         codes=batch.codes,
+        classes=batch.classes,
+        doc_of=batch.doc_of,
         word_start=batch.word_start[single],
         word_end=batch.word_end[single],
         n_words=batch.n_words,
+        longest_run=batch.longest_run,
     )
 
 
@@ -314,10 +320,11 @@ def train_intent_model(
     if len(labels) == 2:  # scikit-learn keeps one column for two classes
         coef = np.hstack([-coef / 2, coef / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    # Round as ``LinearModel.save`` stores them, so a fresh model and its saved copy agree.
     return LinearModel(
         buckets=kept,
-        idf=idf,
-        coef=coef.astype(np.float32),
+        idf=idf.astype(np.float16).astype(np.float32),
+        coef=coef.astype(np.float16).astype(np.float32),
         intercept=intercept.astype(np.float32),
         outputs=labels,
         blocks="word+char",

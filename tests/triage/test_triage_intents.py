@@ -69,14 +69,28 @@ def test_saved_intents_load_into_a_new_engine(intent_csv: Path, tmp_path: Path) 
 
 def test_training_from_rows_without_a_header(tmp_path: Path) -> None:
     path = tmp_path / "plain.csv"
-    path.write_text("hello there,greeting\nbye now,farewell\nhi,greeting\nsee you,farewell\n")
+    path.write_text(
+        "where is my new card,card\nmy card has not arrived,card\n"
+        "how do I reset my password,password\nI forgot my password,password\n"
+    )
 
     rows = read_intent_csv(path)
     engine = Engine.load(MODELS_DIR)
     engine.train_intents("plain", rows)
 
-    assert rows[0] == ("hello there", "greeting")
-    assert engine.classify("hello").intent in ("greeting", "farewell")
+    assert rows[0] == ("where is my new card", "card")
+    assert engine.classify("my card still has not arrived").intent == "card"
+
+
+def test_only_requests_and_complaints_get_an_intent(intent_csv: Path) -> None:
+    engine = Engine.load(MODELS_DIR)
+    engine.train_intents_csv(intent_csv, "tiny")
+
+    chat = engine.classify("what a lovely sunny afternoon in the park with friends")
+
+    assert chat.kind not in ("question", "complaint")
+    assert chat.intent is None
+    assert chat.intent_confidence is None
 
 
 def test_training_needs_two_intents() -> None:
