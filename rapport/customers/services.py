@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -93,15 +94,17 @@ def resolve_identities(
                 for key in missing
             ]
         )
-        bulk.insert(
+        bulk.insert_values(
+            Identity,
             [
-                Identity(
-                    organisation=organisation,
-                    customer=customer,
-                    platform=key[0],
-                    handle=key[1],
-                    display_name=wanted[key].display_name[:200],
-                )
+                {
+                    "public_id": uuid.uuid4(),
+                    "organisation_id": organisation.pk,
+                    "customer_id": customer.pk,
+                    "platform": key[0],
+                    "handle": key[1],
+                    "display_name": wanted[key].display_name[:200],
+                }
                 for key, customer in zip(missing, customers, strict=True)
             ],
             read_ids=False,
