@@ -6,6 +6,7 @@ checkout: SQLite in WAL mode under RAPPORT_DATA_DIR (default ./var), debug off.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -44,6 +45,28 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _encryption_key() -> str:
+    """Return the Fernet key(s) that encrypt channel credentials at rest.
+
+    Unlike the secret key, a production start without one is allowed: it is
+    needed only once a channel with credentials is stored or synced, and
+    `rapport.lib.crypto` raises ImproperlyConfigured then (the `channels.W001`
+    check warns at start). Demo and debug keep a generated key in the data
+    directory, like the secret key.
+    """
+    configured = env_str("RAPPORT_ENCRYPTION_KEY")
+    if configured or not (DEBUG or DEMO):
+        return configured
+    key_file = DATA_DIR / "encryption_key"
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return key_file.read_text().strip()
+
+
+RAPPORT_ENCRYPTION_KEY = _encryption_key()
 
 ALLOWED_HOSTS = env_list("RAPPORT_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("RAPPORT_CSRF_TRUSTED_ORIGINS")
