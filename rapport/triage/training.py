@@ -4,12 +4,18 @@
 word + character n-gram vocabulary, then folds the stacked heads (below) into
 plain linear weights, so inference stays one sparse-times-dense product.
 
-Stacking: the complaint, offensive and emotion heads also see the decision
-values of the other TweetEval heads (sentiment, offensive, hate, emotion,
-irony), each trained on its own data set. Since those decision values are
-linear in the same features, a stacked head is still linear:
-``w = w_own + s * sum_j a_j * w_j``. Which heads are stacked, each C, and the
-stacking scale were chosen on the training data (see models/README.md).
+Stacking: the offensive and emotion heads also see the decision values of the
+other TweetEval heads (sentiment, offensive, hate, emotion, irony), each trained
+on its own data set. Since those decision values are linear in the same
+features, a stacked head is still linear: ``w = w_own + s * sum_j a_j * w_j``.
+
+NB scaling: the binary offensive, hate, irony and complaint heads scale each
+n-gram by its naive-Bayes log-count ratio before the fit (``nb_scale``), also
+folded into the weights.
+
+Which heads are stacked or NB-scaled, each C and each scale were chosen by
+comparing validation scores during development (see models/README.md); the
+decision thresholds of irony and complaint by 5-fold CV on training data only.
 
 Seeds are fixed and the solvers are deterministic, so the same data gives the
 same artefacts.
@@ -44,15 +50,16 @@ class HeadSpec:
     C: float
     stack: float = 0.0  # scale of the other heads' decision values; 0 = not stacked
     tune_threshold: str = ""  # metric to pick the decision threshold for by CV ("" = 0.5)
+    nb: float = 0.0  # NB-SVM feature scaling interpolation (0 = off), binary heads only
 
 
 HEAD_SPECS = (
     HeadSpec("sentiment", "ovr", 1.0),
-    HeadSpec("offensive", "binary", 0.5, stack=1.0),
-    HeadSpec("hate", "binary", 3.0),
-    HeadSpec("irony", "binary", 1.0, tune_threshold="f1_positive"),
+    HeadSpec("offensive", "binary", 1.0, stack=0.3, nb=0.5),
+    HeadSpec("hate", "binary", 1.0, nb=0.5),
+    HeadSpec("irony", "binary", 1.0, tune_threshold="f1_positive", nb=0.5),
     HeadSpec("emotion", "softmax", 3.0, stack=0.3),
-    HeadSpec("complaint", "binary", 10.0, stack=0.3, tune_threshold="macro_f1"),
+    HeadSpec("complaint", "binary", 10.0, tune_threshold="macro_f1", nb=0.5),
     HeadSpec("request", "binary", 3.0),
 )
 BASE_HEADS = ("sentiment", "offensive", "hate", "emotion", "irony")
@@ -83,11 +90,41 @@ def design(model: LinearModel, texts: Sequence[str]) -> sp.csr_matrix:
     return sp.csr_matrix(sp.vstack([model.design(b) for b in batches(texts)]))
 
 
-def _fit(spec: HeadSpec, features: Any, labels: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Fit one head; return (coef of shape (n_features, n_columns), intercept)."""
+def nb_scale(features: Any, y: np.ndarray, beta: float, alpha: float = 1.0) -> np.ndarray:
+    """Return NB-SVM style feature scales: ``(1 - beta) + beta * |log-count ratio|``.
+
+    The log-count ratio (Wang and Manning, 2012) of a feature compares how often it
+    occurs in positive and negative training texts; scaling by it lets the
+    regulariser spend less on uninformative n-grams. A scale multiplies a feature,
+    so it folds into the weights and inference stays one product.
+    """
+    present = features.copy()
+    present.data = np.ones_like(present.data)
+    positive = np.asarray(present[y == 1].sum(axis=0)).ravel() + alpha
+    negative = np.asarray(present[y == 0].sum(axis=0)).ravel() + alpha
+    ratio = np.log((positive / positive.sum()) / (negative / negative.sum()))
+    return (1 - beta) + beta * np.abs(ratio)
+
+
+def _fit(
+    spec: HeadSpec, features: Any, labels: Sequence[int], text_columns: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit one head; return (coef of shape (n_features, n_columns), intercept).
+
+    With ``spec.nb``, the first ``text_columns`` columns (the n-gram features, not
+    the stacked decision values) are NB-scaled for the fit and the scales are folded
+    back into the returned weights, which apply to the unscaled features.
+    """
     from sklearn.linear_model import LogisticRegression
 
     y = np.asarray(labels)
+    if spec.nb and spec.kind == "binary":
+        text = features.shape[1] if text_columns is None else text_columns
+        scales = np.ones(features.shape[1])
+        scales[:text] = nb_scale(sp.csr_matrix(features[:, :text]), y, spec.nb)
+        plain = HeadSpec(spec.name, spec.kind, spec.C)
+        coef, intercept = _fit(plain, sp.csr_matrix(features @ sp.diags(scales)), y.tolist())
+        return coef * scales[:, None], intercept
     if spec.kind == "ovr":
         coefs, intercepts = [], []
         for label in range(int(y.max()) + 1):
@@ -114,7 +151,9 @@ def _f1(gold: np.ndarray, pred: np.ndarray, label: int) -> float:
     return 0.0 if tp == 0 else 2 * tp / (2 * tp + wrong)
 
 
-def tune_threshold(spec: HeadSpec, features: Any, labels: Sequence[int]) -> float:
+def tune_threshold(
+    spec: HeadSpec, features: Any, labels: Sequence[int], text_columns: int | None = None
+) -> float:
     """Pick the decision threshold that maximises the head's metric, by 5-fold CV on train.
 
     Only the training data is used (out-of-fold probabilities), never validation.
@@ -125,7 +164,7 @@ def tune_threshold(spec: HeadSpec, features: Any, labels: Sequence[int]) -> floa
     oof = np.zeros(len(y))
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     for fit_rows, held_rows in folds.split(np.zeros(len(y)), y):
-        coef, intercept = _fit(spec, features[fit_rows], y[fit_rows])
+        coef, intercept = _fit(spec, features[fit_rows], y[fit_rows], text_columns)
         decision = np.asarray(features[held_rows] @ coef).ravel() + intercept[0]
         oof[held_rows] = 1 / (1 + np.exp(-decision))
     best, best_score = 0.5, -1.0
