@@ -18,6 +18,7 @@ from ninja.security import HttpBearer, SessionAuth
 from rapport.accounts.api import router as accounts_router
 from rapport.accounts.models import User
 from rapport.accounts.services import authenticate_token
+from rapport.channels.api import router as channels_router
 from rapport.customers.api import router as customers_router
 from rapport.inbox.api import router as inbox_router
 from rapport.inbox.config_api import router as inbox_config_router
@@ -135,3 +136,4 @@ api.add_router("/customers", customers_router)
 api.add_router("/", inbox_router)
 api.add_router("/", inbox_config_router)
 api.add_router("/", team_router)
+api.add_router("/", channels_router)

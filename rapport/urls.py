@@ -11,6 +11,7 @@ urlpatterns = [
     path("inbox/", include("rapport.inbox.urls")),
     path("customers/", include("rapport.customers.urls")),
     path("sandbox/", include("rapport.sandbox.urls")),
+    path("", include("rapport.channels.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", not_found_view),
     path("healthz", health.healthz, name="healthz"),

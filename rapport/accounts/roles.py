@@ -31,9 +31,19 @@ class Cap:
     INBOX_WORK = "inbox.work"
     # Service standards, calendars and routing rules.
     INBOX_CONFIGURE = "inbox.configure"
+    CHANNELS_VIEW = "channels.view"
+    # Add, reconfigure, pause and remove channels, and use their credentials to test them.
+    CHANNELS_MANAGE = "channels.manage"
 
 
-_READ = {Cap.USERS_VIEW, Cap.TEAMS_VIEW, Cap.TOKENS_OWN, Cap.INBOX_VIEW, Cap.CUSTOMERS_VIEW}
+_READ = {
+    Cap.USERS_VIEW,
+    Cap.TEAMS_VIEW,
+    Cap.TOKENS_OWN,
+    Cap.INBOX_VIEW,
+    Cap.CUSTOMERS_VIEW,
+    Cap.CHANNELS_VIEW,
+}
 _WRITE = _READ | {Cap.WRITE, Cap.INBOX_WORK}
 # Marketers write, but not to customer records; export and erasure are for admins and managers.
 _CUSTOMER_WORK = {Cap.CUSTOMERS_MANAGE}
@@ -49,6 +59,7 @@ _GRANTS: dict[str, frozenset[str]] = {
             Cap.AUDIT_VIEW,
             Cap.EVIDENCE_EXPORT,
             Cap.INBOX_CONFIGURE,
+            Cap.CHANNELS_MANAGE,
         }
     ),
     "manager": frozenset(

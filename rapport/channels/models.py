@@ -46,12 +46,53 @@ class Channel(TimeStamped):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Credentials (tokens, passwords, the webhook signing secret) as one Fernet-encrypted
+    # JSON object: see rapport.lib.crypto. Never logged, never returned by the API.
+    secrets_encrypted = models.TextField(blank=True)
+    sync_interval_seconds = models.PositiveIntegerField(default=60)
+    # When the next sync is due; null: not polled (paused, needs authorisation, or a
+    # kind with nothing to fetch). A worker claims a sync by moving it forward.
+    next_sync_at = models.DateTimeField(null=True, blank=True)
+    # Failed syncs in a row; reset by a success.
+    failure_count = models.PositiveIntegerField(default=0)
+    paused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="channel_name_unique")
         ]
+        indexes = [models.Index(fields=["next_sync_at"], name="channel_next_sync")]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+
+class Delivery(TimeStamped):
+    """The sending of one outbound message: its attempts, next try and any unknown outcome.
+
+    A message is claimed for sending on `Message.delivery_status` (scheduled ->
+    sending); this row keeps what the message model has no room for. When an
+    attempt timed out, `outcome_unknown` is set and the next attempt first
+    looks for our own post on the platform before posting again.
+    """
+
+    message = models.OneToOneField(
+        "inbox.Message", on_delete=models.CASCADE, related_name="delivery"
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    outcome_unknown = models.BooleanField(default=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"delivery of message {self.message_id}"

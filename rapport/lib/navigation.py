@@ -29,6 +29,7 @@ NAV: list[NavItem] = [
     NavItem("Work", "Customers", "customers:list", Cap.CUSTOMERS_VIEW),
     NavItem("Admin", "Users", "accounts:user_list", Cap.USERS_VIEW, "users"),
     NavItem("Admin", "Teams", "accounts:team_list", Cap.TEAMS_VIEW, "team"),
+    NavItem("Admin", "Channels", "channels:list", Cap.CHANNELS_VIEW),
     NavItem("Admin", "Audit log", "accounts:audit_log", Cap.AUDIT_VIEW, "log"),
 ]
 
