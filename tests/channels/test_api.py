@@ -1,4 +1,4 @@
-"""/api/v1/channels: admins write, the organisation reads, outsiders see nothing; secrets stay in."""
+"""/api/v1/channels: admins write, the organisation reads, outsiders see nothing."""
 
 from __future__ import annotations
 
