@@ -61,6 +61,7 @@ ugc, spam, other, and abuse without risk: trolls are not fed first).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -195,7 +196,7 @@ TOPIC_WORDS = {
     "refund_refused": "says a refund was refused",
     "churn": "threatens to leave",
 }
-_LEXICON_GROUPS = (*TOPIC_LEXICON, "refund", "refusal", "stars", "http")
+_LEXICON_GROUPS = (*TOPIC_LEXICON, "refund", "refusal", "stars", "http", "xallcaps")
 
 _MEDIA_RE = re.compile(
     r"pic\.twitter\.com|instagram\.com/(?:p|reel)/|youtu\.?be|imgur\.com|tiktok\.com/|flic\.kr"
@@ -227,6 +228,7 @@ def _lexicon_table() -> npt.NDArray[np.int8]:
             "refusal": REFUSAL_WORDS,
             "stars": ("star", "stars"),
             "http": ("http",),
+            "xallcaps": ("xallcaps",),  # the normaliser's mark of a shouted message
         }
         table = np.zeros((1 << BUCKET_BITS) + 1, dtype=np.int8)
         for group, phrases in groups.items():
@@ -301,7 +303,7 @@ def structure(texts: list[str], batch: Batch) -> Structure:
     counts["medialink"] = media
     counts["rating"] = rating
     words = batch.n_words
-    all_caps = np.fromiter((len(t) > 6 and t.isupper() for t in texts), dtype=bool, count=n)
+    all_caps = found_groups[:, _LEXICON_GROUPS.index("xallcaps")] > 0
     return Structure(counts=counts, words=words, all_caps=all_caps)
 
 
@@ -329,12 +331,25 @@ def platform_flags(
     platforms: list[str | None], is_reply: list[bool | None]
 ) -> tuple[FloatArray, BoolArray, BoolArray, BoolArray]:
     """Return (visibility, on a review platform, on a media platform, is a reply)."""
-    names = [(p or "").strip().lower() for p in platforms]
-    visibility = np.array([0.9 if not p else 0.6 if p in PRIVATE_PLATFORMS else 1.0 for p in names])
-    review = np.array([p in REVIEW_PLATFORMS for p in names], dtype=bool)
-    media = np.array([p in MEDIA_PLATFORMS for p in names], dtype=bool)
-    reply = np.array([bool(r) for r in is_reply], dtype=bool)
+    n = len(platforms)
+    flags = [_platform_flags(p) for p in platforms] if any(platforms) else [_NO_PLATFORM] * n
+    visibility = np.fromiter((f[0] for f in flags), dtype=np.float64, count=n)
+    review = np.fromiter((f[1] for f in flags), dtype=bool, count=n)
+    media = np.fromiter((f[2] for f in flags), dtype=bool, count=n)
+    reply = np.fromiter((bool(r) for r in is_reply), dtype=bool, count=n)
     return visibility, review, media, reply
+
+
+_NO_PLATFORM = (0.9, False, False)
+
+
+@functools.lru_cache(maxsize=256)
+def _platform_flags(platform: str | None) -> tuple[float, bool, bool]:
+    name = (platform or "").strip().lower()
+    if not name:
+        return _NO_PLATFORM
+    visibility = 0.6 if name in PRIVATE_PLATFORMS else 1.0
+    return visibility, name in REVIEW_PLATFORMS, name in MEDIA_PLATFORMS
 
 
 @dataclass(frozen=True)

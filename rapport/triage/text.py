@@ -87,6 +87,8 @@ def clean(text: object) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text[:MAX_CHARS]
+    if text.isascii():
+        return text.replace(_SEP, " ") if _SEP in text else text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
