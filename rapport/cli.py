@@ -53,19 +53,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from rapport.accounts.demo import DEMO_SLUG, seed_demo
     from rapport.accounts.models import Organisation
+    from rapport.channels.demo import seed_channels
     from rapport.inbox.demo import seed_inbox
 
     print(f"Data directory: {settings.DATA_DIR}")
     _call("migrate", interactive=False, verbosity=0)
     _call("collectstatic", interactive=False, verbosity=0)
     logins = seed_demo(reset_passwords=args.reset_passwords)
-    seed_inbox(Organisation.objects.get(slug=DEMO_SLUG))
+    organisation = Organisation.objects.get(slug=DEMO_SLUG)
+    seed_inbox(organisation)
     url = f"http://{args.host}:{args.port}"
+    seed_channels(organisation, base_url=url)  # live traffic: sandbox, review feed, web form
     _print_logins(logins)
     env = {**os.environ, "RAPPORT_DEMO": "1"}
     server = subprocess.Popen(_granian_argv(args.host, args.port, workers=1), env=env)
     worker = subprocess.Popen([sys.executable, "-m", "rapport", "worker"], env=env)
-    print(f"\nRapport is running at {url}  (Ctrl-C stops the web server and the worker)\n")
+    print(f"\nRapport is running at {url}  (Ctrl-C stops the web server and the worker)")
+    print(f"Customers' contact form: {url}/contact/{DEMO_SLUG}/\n")
     return _supervise([server, worker])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -11,10 +12,11 @@ from rapport.channels import registry, services
 from rapport.channels.models import Channel
 from tests.channels.conftest import TOKEN, event
 
-SOCIAL = {
+CONFIG: dict[str, Any] = {"base_url": "https://mastodon.example/", "hashtags": ["emberandoak"]}
+SOCIAL: dict[str, Any] = {
     "name": "Mastodon",
     "kind": "mastodon",
-    "config": {"base_url": "https://mastodon.example/", "hashtags": ["emberandoak"]},
+    "config": CONFIG,
     "secrets": {"access_token": TOKEN},
 }
 
@@ -130,7 +132,7 @@ def test_a_channel_with_conversations_is_archived_and_its_secrets_destroyed(
     [
         ({**SOCIAL, "secrets": {}}, "missing_settings"),
         ({**SOCIAL, "config": {"base_url": "ftp://x"}}, "bad_url"),
-        ({**SOCIAL, "config": {**SOCIAL["config"], "colour": "red"}}, "unknown_config"),
+        ({**SOCIAL, "config": {**CONFIG, "colour": "red"}}, "unknown_config"),
         ({**SOCIAL, "secrets": {"password": "x"}}, "unknown_secret"),
         ({**SOCIAL, "sync_interval_seconds": 1}, "bad_interval"),
     ],
