@@ -30,7 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -458,8 +458,8 @@ def sync_channel(channel_id: int, *, now: dt.datetime | None = None) -> str:
         registry.close(connector)
 
 
-def _schedule(channel: Channel) -> Any:
-    # Updates only a channel still active and not paused meanwhile by an admin.
+def _schedule(channel: Channel) -> QuerySet[Channel]:
+    # Only a channel still active and not paused meanwhile by an admin: a pause wins.
     return Channel.objects.filter(pk=channel.pk, is_active=True, paused_at__isnull=True)
 
 
@@ -467,14 +467,14 @@ def _record_success(channel: Channel, now: dt.datetime, *, full_page: bool) -> N
     health = ChannelHealth.SILENT if _is_silent(channel, now) else ChannelHealth.OK
     # A full page means more is waiting: come back at once.
     next_sync = now if full_page else now + dt.timedelta(seconds=channel.sync_interval_seconds)
-    _schedule(channel).update(
+    updated = _schedule(channel).update(
         health=health,
         failure_count=0,
         last_success_at=now,
         next_sync_at=next_sync,
         updated_at=now,
     )
-    if health != channel.health:
+    if updated and health != channel.health:
         _health_changed(channel, channel.health, health)
 
 
@@ -505,7 +505,7 @@ def _record_failure(
     health = ChannelHealth.DEGRADED if degraded else channel.health
     # A refusal that will not pass by itself is retried rarely, in case a person fixes it.
     wait = MAX_BACKOFF if permanent else backoff(channel.sync_interval_seconds, failures)
-    _schedule(channel).update(
+    updated = _schedule(channel).update(
         failure_count=failures,
         health=health,
         next_sync_at=now + wait,
@@ -513,21 +513,21 @@ def _record_failure(
         last_error_at=now,
         updated_at=now,
     )
-    if health != channel.health:
+    if updated and health != channel.health:
         _health_changed(channel, channel.health, health, reason=message)
 
 
 def _record_auth_required(channel: Channel, now: dt.datetime, message: str) -> None:
     # The stored credentials stay: they may work again (a platform hiccup), and the
     # admin sees which account to reconnect. Syncing stops until someone acts.
-    _schedule(channel).update(
+    updated = _schedule(channel).update(
         health=ChannelHealth.AUTH_REQUIRED,
         next_sync_at=None,
         last_error=message[:2000],
         last_error_at=now,
         updated_at=now,
     )
-    if channel.health != ChannelHealth.AUTH_REQUIRED:
+    if updated and channel.health != ChannelHealth.AUTH_REQUIRED:
         _health_changed(channel, channel.health, ChannelHealth.AUTH_REQUIRED, reason=message)
 
 

@@ -243,3 +243,22 @@ def test_the_fake_platform_follows_the_connector_protocol():
     from tests.channels.conftest import FakePlatform
 
     assert isinstance(FakeConnector(FakePlatform()), Connector)
+
+
+def test_a_pause_during_a_sync_wins_over_the_sync_finishing(social, ada, monkeypatch):
+    from tests.channels.conftest import FakePlatform
+
+    class PausedMidway(FakeConnector):
+        def fetch(self, cursor, limit=100):
+            services.pause_channel(ada, social)
+            return super().fetch(cursor, limit)
+
+    state = FakePlatform(events=[event(1)])
+    monkeypatch.setattr(registry, "build_connector", lambda channel: PausedMidway(state))
+
+    assert services.sync_channel(social.pk) == "synced"
+
+    channel = refreshed(social)
+    assert channel.is_paused and channel.health == ChannelHealth.PAUSED
+    assert channel.next_sync_at is None
+    assert _external_ids(channel) == ["1001"]  # what was fetched is kept
