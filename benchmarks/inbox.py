@@ -266,11 +266,11 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     for _ in range(args.runs):
         began = time.perf_counter()
         page, _ = selectors.inbox_list(viewer, filters, limit=50)
-        _ = [(c.customer.display_name, c.assignee, [t.name for t in c.tags.all()]) for c in page]
+        _ = [(c.customer.display_name, c.assignee, c.tag_names) for c in page]  # type: ignore[attr-defined]
         list_times.append((time.perf_counter() - began) * 1000)
     with CaptureQueriesContext(connection) as queries:
         page, _ = selectors.inbox_list(viewer, filters, limit=50)
-        _ = [(c.customer.display_name, c.assignee, [t.name for t in c.tags.all()]) for c in page]
+        _ = [(c.customer.display_name, c.assignee, c.tag_names) for c in page]  # type: ignore[attr-defined]
 
     words = ["grinder refund", "order arrived", "oat latte", "plastic", "Ireland", "decaf swiss"]
     search_times = []

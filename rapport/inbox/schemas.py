@@ -68,7 +68,8 @@ class ConversationOut(Schema):
 
     @staticmethod
     def resolve_tags(obj: Any) -> list[str]:
-        return [tag.name for tag in obj.tags.all()]
+        names = getattr(obj, "tag_names", None)
+        return names if names is not None else sorted(tag.name for tag in obj.tags.all())
 
     @staticmethod
     def resolve_timers(obj: Any) -> dict[str, Any]:

@@ -33,7 +33,12 @@ def test_agent_works_the_inbox_with_the_keyboard(page: Page, live_server, alice,
 
     expect(page.locator(".msg-out")).to_contain_text("A new mug is on its way")
     page.keyboard.press("Escape")
+    # Triage reads "arrived cracked" as a complaint, so `e` opens the resolution form.
     page.keyboard.press("e")
+    expect(page.locator("#res-action")).to_be_focused()
+    page.locator("#res-action").select_option("replacement")
+    page.get_by_placeholder("Outcome").fill("New mug posted")
+    page.get_by_role("button", name="Record and resolve").click()
     expect(page.locator("#status-select")).to_have_value("resolved")
     expect(page).to_have_url(re.compile(r"/inbox/c/[0-9a-f-]+/$"))
     page.screenshot(path="test-artifacts/inbox-keyboard.png")
