@@ -9,11 +9,21 @@ channels at the new address.
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+import re
+
 from django.db import transaction
+from django.utils import timezone
 
 from rapport.accounts.models import Organisation
 from rapport.channels import services
 from rapport.channels.models import Channel, ChannelKind
+from rapport.connectors.events import EventKind, InboundEvent
+from rapport.inbox.demo import DEMO_CUSTOMERS, FORM_SEEDS, SOCIAL_SEEDS
+from rapport.inbox.services import ingest
+from rapport.sandbox import services as sandbox_services
+from rapport.sandbox.models import SandboxAccount
 from rapport.sandbox.personas import load_scenario
 from rapport.sandbox.services import seed_sandbox
 
@@ -72,4 +82,42 @@ def seed_channels(organisation: Organisation, *, base_url: str) -> list[Channel]
         webform = services.create_channel(
             None, organisation=organisation, name=WEBFORM_NAME, kind=ChannelKind.WEBFORM
         ).channel
+    _seed_traffic(sandbox.brand.username, webform)
     return [social, reviews, webform]
+
+
+def _seed_traffic(brand_username: str, webform: Channel) -> None:
+    """Give the demo its first customers: posts on the sandbox, messages on the web form.
+
+    They travel the real paths (the sandbox is fetched by the sync job; the form
+    goes through ingest), so an agent can answer every one. Idempotent: posts
+    carry idempotency keys and form messages fixed external ids.
+    """
+    rng = random.Random(DEMO_SCENARIO_SEED)
+    now = timezone.now()
+    for n, text in enumerate(SOCIAL_SEEDS):
+        handle, name = DEMO_CUSTOMERS[n % len(DEMO_CUSTOMERS)]
+        username = re.sub(r"\W", "_", handle.lstrip("@"))[:30]
+        account = SandboxAccount.objects.filter(username__iexact=username).first()
+        if account is None:
+            account = sandbox_services.create_account(username=username, display_name=name)
+        body = text.format(n=rng.randint(10000, 99999))
+        sandbox_services.post_status(
+            account, text=f"@{brand_username} {body}", idempotency_key=f"demo-seed-{n}"
+        )
+    events = [
+        InboundEvent(
+            platform="webform",
+            external_id=f"demo-form-{n}",
+            kind=EventKind.FORM,
+            text=body.format(n=rng.randint(10000, 99999)),
+            subject=subject,
+            author_handle="",
+            author_email=f"customer{n}@mail.example",
+            author_name=f"Web form customer {n + 1}",
+            is_public=False,
+            created_at=now - dt.timedelta(minutes=rng.randint(30, 900)),
+        )
+        for n, (subject, body) in enumerate(FORM_SEEDS)
+    ]
+    ingest(webform, events)

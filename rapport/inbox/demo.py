@@ -1,22 +1,16 @@
-"""Seed the demo organisation's inbox: channels, service standards, routing, macros, traffic.
+"""Seed the demo organisation's inbox: service standards, routing, macros, and the texts
+its first customers write (posted through real channels by `channels.demo`).
 
-The traffic goes through `ingest` exactly as a connector's would, so triage,
-threading, routing and timers are the real ones. Running it again adds nothing.
+Running it again adds nothing.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import random
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from rapport.accounts.models import Organisation, Team, User
-from rapport.channels.models import Channel
-from rapport.connectors.events import EventKind, InboundEvent
-from rapport.inbox import services
 from rapport.inbox.models import (
     AssignmentMode,
     BusinessCalendar,
@@ -28,7 +22,7 @@ from rapport.inbox.models import (
     SlaTarget,
 )
 
-_CUSTOMERS = [
+DEMO_CUSTOMERS = [
     ("@hannah_b", "Hannah Brooks"),
     ("@tomasz", "Tomasz Nowak"),
     ("@priya.k", "Priya Kapoor"),
@@ -41,7 +35,7 @@ _CUSTOMERS = [
     ("@ben_w", "Ben Walker"),
 ]
 
-_SOCIAL = [
+SOCIAL_SEEDS = [
     "My online order #{n} was meant to arrive Tuesday and still nothing. Third time I've asked!",
     "Is the Ethiopia Yirgacheffe back in stock? Been waiting for weeks",
     "Do you do oat milk at the Market Street shop?",
@@ -60,7 +54,7 @@ _SOCIAL = [
     "Subscribed last month and love it. Telling all my friends 🙌",
 ]
 
-_EMAILS = [
+FORM_SEEDS = [
     (
         "Refund request",
         "Hello, I returned the kettle (order {n}) ten days ago and have had no refund.",
@@ -72,17 +66,16 @@ _EMAILS = [
 
 
 @transaction.atomic
-def seed_inbox(organisation: Organisation, *, seed: int = 7) -> int:
-    """Create the demo's channels, standards, routing and traffic; return conversations opened."""
-    if Channel.objects.filter(organisation=organisation).exists():
-        return 0
+def seed_inbox(organisation: Organisation) -> bool:
+    """Create the demo's calendar, service standard, routing rules and macros.
+
+    The traffic itself comes through real channels (`channels.demo`): posts on
+    the sandbox and messages on the web form, so every conversation can be
+    answered. Returns False when the organisation already has a standard.
+    """
+    if SlaPolicy.objects.filter(organisation=organisation).exists():
+        return False
     admin = User.objects.filter(organisation=organisation, role="admin").first()
-    social = Channel.objects.create(
-        organisation=organisation, name="Social (sandbox)", kind="sandbox"
-    )
-    email = Channel.objects.create(
-        organisation=organisation, name="Support email", kind="email", is_public=False
-    )
     calendar = BusinessCalendar.objects.create(
         organisation=organisation,
         name="Shop hours",
@@ -121,9 +114,9 @@ def seed_inbox(organisation: Organisation, *, seed: int = 7) -> int:
         )
         RoutingRule.objects.create(
             organisation=organisation,
-            name="Email to customer care",
+            name="Questions to customer care",
             position=20,
-            channel_ids=[email.pk],
+            kinds=["question"],
             team=care,
             assignment=AssignmentMode.LEAST_LOADED,
         )
@@ -157,38 +150,4 @@ def seed_inbox(organisation: Organisation, *, seed: int = 7) -> int:
         ]
         for name, body, extra in macros:
             Macro.objects.create(organisation=organisation, name=name, body=body, **extra)
-    rng = random.Random(seed)
-    now = timezone.now()
-    social_events, email_events = [], []
-    for n, text in enumerate(_SOCIAL):
-        handle, name = _CUSTOMERS[n % len(_CUSTOMERS)]
-        social_events.append(
-            InboundEvent(
-                platform="sandbox",
-                external_id=f"demo-status-{n}",
-                kind=EventKind.MENTION,
-                text=text.format(n=rng.randint(10000, 99999)),
-                author_handle=f"{handle}@sandbox.local",
-                author_name=name,
-                created_at=now - dt.timedelta(minutes=rng.randint(5, 600)),
-            )
-        )
-    for n, (subject, body) in enumerate(_EMAILS):
-        email_events.append(
-            InboundEvent(
-                platform="email",
-                external_id=f"<demo-{n}@mail.example>",
-                thread_id=f"<demo-{n}@mail.example>",
-                kind=EventKind.EMAIL,
-                text=body.format(n=rng.randint(10000, 99999)),
-                subject=subject,
-                author_handle="",
-                author_email=f"customer{n}@mail.example",
-                author_name=f"Email customer {n + 1}",
-                is_public=False,
-                created_at=now - dt.timedelta(minutes=rng.randint(30, 900)),
-            )
-        )
-    opened = services.ingest(social, sorted(social_events, key=lambda e: e.created_at))
-    opened_email = services.ingest(email, email_events)
-    return opened.conversations_opened + opened_email.conversations_opened
+    return True
