@@ -55,7 +55,7 @@ def _out(user: User) -> dict[str, Any]:
         "languages": profile.languages,
         "skills": [
             {"name": s.skill.name, "proficiency": s.proficiency}
-            for s in user.skills.all()  # type: ignore[attr-defined]
+            for s in user.skills.all()
         ],
     }
 
