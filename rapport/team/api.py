@@ -53,10 +53,7 @@ def _out(user: User) -> dict[str, Any]:
         "availability": profile.availability,
         "capacity": profile.capacity,
         "languages": profile.languages,
-        "skills": [
-            {"name": s.skill.name, "proficiency": s.proficiency}
-            for s in user.skills.all()
-        ],
+        "skills": [{"name": s.skill.name, "proficiency": s.proficiency} for s in user.skills.all()],
     }
 
 
