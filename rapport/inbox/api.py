@@ -3,7 +3,8 @@
 import uuid
 from typing import Any
 
-from django.http import HttpRequest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, JsonResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, ValidationError
@@ -64,10 +65,14 @@ class ListQuery(Schema):
 def list_conversations(request: HttpRequest, query: Query[ListQuery]) -> Any:
     data = query.dict()
     cursor, limit = data.pop("cursor"), data.pop("limit")
-    items, next_cursor = selectors.inbox_list(
+    items, next_cursor = selectors.inbox_rows(
         _actor(request), selectors.InboxFilter(**data), cursor=cursor, limit=limit
     )
-    return {"items": items, "next_cursor": next_cursor}
+    # The rows are built in ConversationOut's shape (a test holds them to it); sending
+    # them as they are skips a second validation pass that cost as much as the query.
+    return JsonResponse(
+        {"items": items, "next_cursor": next_cursor}, encoder=DjangoJSONEncoder, safe=False
+    )
 
 
 # Registered before /conversations/{id} so that "bulk" is not taken for an id.

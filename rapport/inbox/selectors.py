@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -93,6 +94,72 @@ def inbox_list(
         next_cursor = _encode_cursor(page[-1].last_message_at, page[-1].pk)
     attach_tag_names(page)
     return page, next_cursor
+
+
+def inbox_rows(
+    viewer: User, filters: InboxFilter, *, cursor: str | None = None, limit: int = 50
+) -> tuple[list[dict[str, object]], str | None]:
+    """Return one page of the inbox as plain dicts in the API's shape, and the next cursor.
+
+    The API's hot path: two queries and no model instances, so a page of 50
+    costs a few milliseconds more than the database's own time.
+    """
+    limit = max(1, min(limit, 200))
+    rows = _filtered(viewer, filters)
+    if cursor:
+        at, pk = _decode_cursor(cursor)
+        rows = rows.filter(Q(last_message_at__lt=at) | Q(last_message_at=at, pk__lt=pk))
+    page = list(rows.order_by("-last_message_at", "-pk").values("pk", *LIST_FIELDS)[: limit + 1])
+    next_cursor = None
+    if len(page) > limit:
+        page = page[:limit]
+        next_cursor = _encode_cursor(page[-1]["last_message_at"], page[-1]["pk"])
+    tags: dict[int, list[str]] = {row["pk"]: [] for row in page}
+    if tags:
+        links = Conversation.tags.through.objects.filter(conversation_id__in=list(tags))
+        for conversation_id, name in links.values_list("conversation_id", "tag__name"):
+            tags[conversation_id].append(name)
+    return [_api_row(row, sorted(tags[row["pk"]])) for row in page], next_cursor
+
+
+def _ref(row: dict[str, Any], prefix: str, *fields: str) -> dict[str, Any] | None:
+    if row[f"{prefix}__public_id"] is None:
+        return None
+    return {"id": row[f"{prefix}__public_id"], **{f: row[f"{prefix}__{f}"] for f in fields}}
+
+
+def _api_row(row: dict[str, Any], tag_names: list[str]) -> dict[str, object]:
+    return {
+        "id": row["public_id"],
+        "number": row["pk"],
+        "subject": row["subject"],
+        "status": row["status"],
+        "kind": row["kind"],
+        "priority": row["priority"],
+        "is_public": row["is_public"],
+        "channel": _ref(row, "channel", "name", "kind"),
+        "customer": _ref(row, "customer", "display_name"),
+        "assignee": _ref(row, "assignee", "email", "full_name"),
+        "team": _ref(row, "team", "name"),
+        "tags": tag_names,
+        "language": row["language"],
+        "intent": row["intent"],
+        "sentiment": row["sentiment"],
+        "brand_risk": row["brand_risk"],
+        "last_message_at": row["last_message_at"],
+        "last_message_preview": row["last_message_preview"],
+        "message_count": row["message_count"],
+        "timers": {
+            "first_response_due_at": row["first_response_due_at"],
+            "first_responded_at": row["first_responded_at"],
+            "next_response_due_at": row["next_response_due_at"],
+            "resolution_due_at": row["resolution_due_at"],
+            "next_due_at": row["next_due_at"],
+            "paused": row["sla_paused_at"] is not None,
+        },
+        "snoozed_until": row["snoozed_until"],
+        "created_at": row["created_at"],
+    }
 
 
 # What one row of the inbox list shows; loading only these keeps a page cheap.

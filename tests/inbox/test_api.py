@@ -401,3 +401,32 @@ def test_oversized_attachment_is_a_413_and_nothing_is_sent(alice, complaint, api
 
     assert response.status_code == 413 and response.json()["code"] == "too_large"
     assert not Message.objects.filter(direction="out").exists()
+
+
+def test_list_rows_match_the_documented_schema(alice, sam, channel, api_as):
+    from rapport.inbox import schemas
+
+    services.ingest(channel, [event("a", author_handle="@s1@x"), event("b", author_handle="@s2@x")])
+    first = Conversation.objects.order_by("pk").first()
+    assert first is not None
+    services.update_conversation(alice, first, assignee=alice, tags=["vip", "courier"])
+
+    body = api_as(alice).get("/conversations").json()
+
+    def names(schema):
+        return set(schema.model_fields)
+
+    assert set(body) == names(schemas.ConversationPage)
+    for item in body["items"]:
+        assert set(item) == names(schemas.ConversationOut)
+        assert set(item["timers"]) == names(schemas.TimersOut)
+        assert set(item["channel"]) == names(schemas.ChannelRef)
+        assert set(item["customer"]) == names(schemas.CustomerRef)
+        assert item["team"] is None or set(item["team"]) == names(schemas.NamedRef)
+    row = next(item for item in body["items"] if item["id"] == str(first.public_id))
+    assert row["tags"] == ["courier", "vip"] and row["number"] == first.pk
+    assert set(row["assignee"]) == names(schemas.UserRef)
+    assert row["assignee"]["email"] == alice.email
+    assert row["customer"]["display_name"] == "Jo Customer"
+    assert row["timers"]["first_responded_at"] is None and row["timers"]["paused"] is False
+    assert dt.datetime.fromisoformat(row["last_message_at"].replace("Z", "+00:00"))
