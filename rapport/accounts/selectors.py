@@ -11,13 +11,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from rapport.accounts.models import ApiToken, AuditEntry, Team, TeamMembership, User
 from rapport.accounts.roles import Cap
 from rapport.lib.errors import NotAllowed, NotFound
-
-
-def _parse_id(public_id: str | uuid.UUID, what: str) -> uuid.UUID:
-    try:
-        return public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except ValueError:
-        raise NotFound(f"No such {what}.") from None
+from rapport.lib.ids import parse_public_id
 
 
 def users_visible_to(viewer: User) -> QuerySet[User]:
@@ -31,7 +25,7 @@ def users_visible_to(viewer: User) -> QuerySet[User]:
 
 def get_user_for_user(viewer: User, public_id: str | uuid.UUID) -> User:
     try:
-        return users_visible_to(viewer).get(public_id=_parse_id(public_id, "user"))
+        return users_visible_to(viewer).get(public_id=parse_public_id(public_id, "user"))
     except User.DoesNotExist:
         raise NotFound("No such user.") from None
 
@@ -53,7 +47,7 @@ def teams_visible_to(viewer: User) -> QuerySet[Team]:
 
 def get_team_for_user(viewer: User, public_id: str | uuid.UUID) -> Team:
     try:
-        return teams_visible_to(viewer).get(public_id=_parse_id(public_id, "team"))
+        return teams_visible_to(viewer).get(public_id=parse_public_id(public_id, "team"))
     except Team.DoesNotExist:
         raise NotFound("No such team.") from None
 
@@ -71,7 +65,7 @@ def get_token_for_user(viewer: User, public_id: str | uuid.UUID) -> ApiToken:
     else:
         tokens = tokens.filter(user=viewer)
     try:
-        return tokens.get(public_id=_parse_id(public_id, "token"))
+        return tokens.get(public_id=parse_public_id(public_id, "token"))
     except ApiToken.DoesNotExist:
         raise NotFound("No such token.") from None
 

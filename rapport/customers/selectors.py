@@ -13,17 +13,11 @@ from rapport.accounts.roles import Cap
 from rapport.customers.models import Customer, CustomerMerge, Identity
 from rapport.inbox.models import Conversation, Message
 from rapport.lib.errors import DomainError, NotAllowed, NotFound
+from rapport.lib.ids import parse_public_id
 
 MAX_TIMELINE = 200
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
 _PHONE_LIKE = re.compile(r"\+?[0-9]{3,}")
-
-
-def _parse_id(public_id: str | uuid.UUID, what: str) -> uuid.UUID:
-    try:
-        return public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except ValueError:
-        raise NotFound(f"No such {what}.") from None
 
 
 def _require_view(viewer: User) -> None:
@@ -79,7 +73,7 @@ def get_customer_for_user(viewer: User, public_id: str | uuid.UUID) -> Customer:
     """Return one of the organisation's customers, merged-away ones included."""
     try:
         return customers_visible_to(viewer, include_merged=True).get(
-            public_id=_parse_id(public_id, "customer")
+            public_id=parse_public_id(public_id, "customer")
         )
     except Customer.DoesNotExist:
         raise NotFound("No such customer.") from None
@@ -92,7 +86,7 @@ def get_identity_for_user(viewer: User, customer: Customer, public_id: str | uui
         return Identity.objects.select_related("customer").get(
             customer=customer,
             organisation_id=viewer.organisation_id,
-            public_id=_parse_id(public_id, "identity"),
+            public_id=parse_public_id(public_id, "identity"),
         )
     except Identity.DoesNotExist:
         raise NotFound("No such identity.") from None
@@ -113,7 +107,7 @@ def get_merge_for_user(viewer: User, public_id: str | uuid.UUID) -> CustomerMerg
     _require_view(viewer)
     try:
         return CustomerMerge.objects.select_related("source", "target").get(
-            organisation_id=viewer.organisation_id, public_id=_parse_id(public_id, "merge")
+            organisation_id=viewer.organisation_id, public_id=parse_public_id(public_id, "merge")
         )
     except CustomerMerge.DoesNotExist:
         raise NotFound("No such merge.") from None
@@ -138,7 +132,9 @@ def customer_timeline(
     )
     if before is not None:
         try:
-            cursor = messages.values("sent_at", "pk").get(public_id=_parse_id(before, "message"))
+            cursor = messages.values("sent_at", "pk").get(
+                public_id=parse_public_id(before, "message")
+            )
         except (Message.DoesNotExist, NotFound):
             raise DomainError(
                 "The timeline cursor does not name a message of this customer.",

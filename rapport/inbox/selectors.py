@@ -26,18 +26,12 @@ from rapport.inbox.models import (
     SavedView,
 )
 from rapport.lib.errors import DomainError, NotAllowed, NotFound
+from rapport.lib.ids import parse_public_id
 
 
 def _require_view(viewer: User) -> None:
     if not viewer.can(Cap.INBOX_VIEW):
         raise NotAllowed("Your role does not allow reading the inbox.")
-
-
-def _uuid(value: str | uuid.UUID, what: str) -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        raise NotFound(f"No such {what}.") from None
 
 
 @dataclass(frozen=True)
@@ -267,7 +261,7 @@ def get_conversation_for_user(viewer: User, public_id: str | uuid.UUID) -> Conve
             Conversation.objects.filter(organisation_id=viewer.organisation_id)
             .select_related("customer", "channel", "assignee", "team", "sla_policy", "merged_into")
             .prefetch_related("tags", "resolutions")
-            .get(public_id=_uuid(public_id, "conversation"))
+            .get(public_id=parse_public_id(public_id, "conversation"))
         )
     except Conversation.DoesNotExist:
         raise NotFound("No such conversation.") from None
