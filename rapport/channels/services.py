@@ -434,7 +434,13 @@ def sync_channel(channel_id: int, *, now: dt.datetime | None = None) -> str:
         connector = registry.build_connector(channel)
         result = connector.fetch(channel.cursor or None, limit=FETCH_LIMIT)
         with transaction.atomic():
-            ingest(channel, result.events, cursor=result.next_cursor, now=now)
+            ingest(
+                channel,
+                result.events,
+                cursor=result.next_cursor,
+                attachments=result.attachments,
+                now=now,
+            )
             _record_success(channel, now, full_page=len(result.events) >= FETCH_LIMIT)
         return "synced"
     except RateLimited as exc:

@@ -12,12 +12,13 @@ import datetime as dt
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -148,6 +149,7 @@ def ingest(
     events: Sequence[InboundEvent],
     *,
     cursor: str | None = None,
+    attachments: Mapping[str, bytes] | None = None,
     now: dt.datetime | None = None,
 ) -> IngestResult:
     """Turn a batch of inbound events into messages and conversations, exactly once.
@@ -155,11 +157,12 @@ def ingest(
     Events already stored (same channel and external id) are dropped, so a
     replayed batch changes nothing. The channel's new cursor is saved in the
     same transaction as the messages. Two batches racing to create the same
-    customer identity make one of them retry once.
+    customer identity make one of them retry once. `attachments` holds the
+    bytes a connector fetched, keyed by the `MediaRef.url` that names them.
     """
     for attempt in (1, 2):
         try:
-            return _ingest(channel, events, cursor=cursor, now=now)
+            return _ingest(channel, events, cursor=cursor, attachments=attachments, now=now)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -180,6 +183,7 @@ def _ingest(
     events: Sequence[InboundEvent],
     *,
     cursor: str | None,
+    attachments: Mapping[str, bytes] | None,
     now: dt.datetime | None,
 ) -> IngestResult:
     now = now or timezone.now()
@@ -188,9 +192,11 @@ def _ingest(
         fresh = _drop_seen(channel, events, result)
         pending = _prepare(channel, fresh)
         _thread(channel, pending, now, result)
-        rows = [_message_row(channel, p, now) for p in pending if p.conversation is not None]
+        stored = [p for p in pending if p.conversation is not None]
+        rows = [_message_row(channel, p, now) for p in stored]
         result.message_ids = bulk.insert_values(Message, rows)
         result.created = len(rows)
+        _attach_media(stored, result.message_ids, attachments or {})
         if cursor is not None:
             Channel.objects.filter(pk=channel.pk).update(cursor=cursor, last_success_at=now)
         transaction.on_commit(lambda: _after_ingest(result))
@@ -488,6 +494,34 @@ def _message_row(channel: Channel, item: _Pending, now: dt.datetime) -> dict[str
         "idempotency_key": "",
         "delivery_error": "",
     }
+
+
+def _attach_media(
+    items: list[_Pending], message_ids: list[int], blobs: Mapping[str, bytes]
+) -> None:
+    """Keep each message's media: fetched bytes as files, anything else as its link."""
+    attachments = []
+    for item, message_id in zip(items, message_ids, strict=True):
+        for media in item.event.media:
+            attachment = Attachment(
+                message_id=message_id,
+                filename=(media.filename or "attachment")[:255],
+                mime_type=media.mime_type[:100],
+                size=media.size,
+                description=media.description,
+            )
+            data = blobs.get(media.url)
+            if data is not None:
+                # The connector has already sniffed and size-checked these bytes.
+                attachment.file.save(attachment.filename, ContentFile(data), save=False)
+                attachment.size = len(data)
+            elif media.url.startswith(("https://", "http://")):
+                attachment.remote_url = media.url[:1000]
+            else:
+                continue
+            attachments.append(attachment)
+    if attachments:
+        Attachment.objects.bulk_create(attachments)
 
 
 def _preview(text: str) -> str:

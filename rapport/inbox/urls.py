@@ -11,4 +11,5 @@ urlpatterns = [
     path("c/<uuid:conversation_id>/reply/", views.reply, name="reply"),
     path("c/<uuid:conversation_id>/update/", views.update, name="update"),
     path("c/<uuid:conversation_id>/resolve/", views.resolve_complaint, name="resolve"),
+    path("attachments/<uuid:attachment_id>/", views.attachment, name="attachment"),
 ]

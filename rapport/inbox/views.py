@@ -10,7 +10,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from rapport.accounts.models import User
 from rapport.accounts.roles import Cap
 from rapport.inbox import selectors, services
 from rapport.inbox.models import (
+    Attachment,
     CustomerAcceptance,
     Kind,
     Priority,
@@ -265,3 +267,25 @@ def resolve_complaint(request: HttpRequest, conversation_id: uuid.UUID) -> HttpR
     except DomainError as exc:
         messages.error(request, exc.message)
     return _pane(request, conversation_id)
+
+
+@login_required
+def attachment(request: HttpRequest, attachment_id: uuid.UUID) -> HttpResponseBase:
+    """Send an attachment to someone who may read its conversation, as a download."""
+    user = _user(request)
+    found = (
+        Attachment.objects.select_related("message__conversation")
+        .filter(public_id=attachment_id, message__organisation_id=user.organisation_id)
+        .first()
+    )
+    if found is None or not user.can(Cap.INBOX_VIEW):
+        raise Http404("No such attachment.")
+    if not found.file:
+        return redirect(found.remote_url) if found.remote_url else HttpResponse(status=404)
+    # Served as a download with the sniffed type: a browser never renders it as a page.
+    return FileResponse(
+        found.file.open("rb"),
+        as_attachment=True,
+        filename=found.filename,
+        content_type=found.mime_type or "application/octet-stream",
+    )

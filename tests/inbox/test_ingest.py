@@ -142,3 +142,28 @@ def test_ingest_makes_no_query_per_message(channel, django_assert_max_num_querie
         services.ingest(channel, large)
 
     assert Conversation.objects.count() == 205
+
+
+def test_fetched_attachments_and_linked_media_are_kept(email_channel, channel):
+    from rapport.connectors.events import MediaRef
+    from rapport.inbox.models import Attachment
+
+    photo = MediaRef(url="sha256:abc", mime_type="image/png", filename="broken.png", size=4)
+    linked = MediaRef(url="https://sandbox.example/media/1.jpg", mime_type="image/jpeg")
+    unknown = MediaRef(url="sha256:missing", filename="gone.png")
+    mail = event(
+        "Photo attached",
+        platform="email",
+        kind=EventKind.EMAIL,
+        author_email="ann@example.com",
+        media=(photo, unknown),
+    )
+
+    services.ingest(email_channel, [mail], attachments={"sha256:abc": b"\x89PNG"})
+    services.ingest(channel, [event("look", media=(linked,))])
+
+    stored = Attachment.objects.get(filename="broken.png")
+    assert stored.file.read() == b"\x89PNG" and stored.size == 4
+    assert stored.message.text == "Photo attached"
+    assert Attachment.objects.get(remote_url=linked.url).mime_type == "image/jpeg"
+    assert not Attachment.objects.filter(filename="gone.png").exists()

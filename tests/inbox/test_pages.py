@@ -118,3 +118,31 @@ def test_saved_view_filters_the_list(alice, channel, web_as):
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count("data-row") == 1 and "My work" in html
+
+
+def test_attachments_download_only_for_the_organisation(alice, charlie, email_channel, web_as):
+    from rapport.connectors.events import EventKind, MediaRef
+    from rapport.inbox.models import Attachment
+
+    photo = MediaRef(url="sha256:x", mime_type="image/png", filename="crack.png")
+    mail = event(
+        "see photo",
+        platform="email",
+        kind=EventKind.EMAIL,
+        author_email="ann@example.com",
+        media=(photo,),
+    )
+    services.ingest(email_channel, [mail], attachments={"sha256:x": b"\x89PNG1234"})
+    attachment = Attachment.objects.get()
+    url = reverse("inbox:attachment", args=[attachment.public_id])
+
+    page = web_as(alice).get(
+        reverse("inbox:conversation", args=[attachment.message.conversation.public_id])
+    )
+    mine = web_as(alice).get(url)
+    theirs = web_as(charlie).get(url)
+
+    assert b"crack.png" in page.content
+    assert mine.status_code == 200 and b"".join(mine.streaming_content) == b"\x89PNG1234"
+    assert mine["Content-Disposition"].startswith("attachment")
+    assert theirs.status_code == 404
