@@ -349,8 +349,30 @@ def test_supervisor_is_told_of_a_breach_once(org, channel, sam, api_as):
 
     assert warned["warned"] == 1 and first["breached"] == 1 and again["breached"] == 0
     assert Notification.objects.filter(user=sam, kind="sla_breach").count() == 1
-    breaching = api_as(sam).get("/conversations?breached=true").json()["items"]
-    assert breaching == [] or breaching[0]["timers"]["next_due_at"]
+    conversation = Conversation.objects.get()
+    assert conversation.sla_breached_at == conversation.next_due_at
+    assert conversation.sla_warned_at == conversation.next_due_at
+
+
+def test_breached_view_lists_overdue_conversations(org, channel, sam, api_as):
+    _office_hours_policy(org)
+    services.ingest(channel, [event("late", author_handle="@late@x")])
+    services.ingest(channel, [event("fine", author_handle="@fine@x")])
+    late = Conversation.objects.get(
+        customer__display_name="Jo Customer", last_message_preview="late"
+    )
+    Conversation.objects.filter(pk=late.pk).update(
+        next_due_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    Conversation.objects.exclude(pk=late.pk).update(
+        next_due_at=timezone.now() + dt.timedelta(hours=5)
+    )
+
+    breached = api_as(sam).get("/conversations?breached=true").json()["items"]
+    soon = api_as(sam).get("/conversations?breaching_within_minutes=600").json()["items"]
+
+    assert [c["id"] for c in breached] == [str(late.public_id)]
+    assert str(late.public_id) not in [c["id"] for c in soon] and len(soon) == 1
 
 
 def test_snoozed_conversation_wakes_up(alice, complaint):
