@@ -1,6 +1,5 @@
 """/api/v1/ endpoints for the current user, users, teams, API tokens and the audit log."""
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -26,6 +25,7 @@ from rapport.accounts.schemas import (
     UserPatchIn,
 )
 from rapport.lib.errors import DomainError
+from rapport.lib.schema_types import UtcDatetime
 
 router = Router(tags=["accounts"])
 
@@ -125,8 +125,8 @@ class AuditQuery(Schema):
     action: str = ""
     object_type: str = ""
     object_id: str = ""
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: UtcDatetime | None = None
+    until: UtcDatetime | None = None
 
 
 @router.get("/audit", response=list[AuditOut], summary="Browse the audit log (admins, managers)")

@@ -12,6 +12,7 @@ from ninja import Field, Schema
 from pydantic import field_validator
 
 from rapport.accounts.roles import capabilities_of
+from rapport.lib.schema_types import UtcDatetime
 
 RoleName = Literal["admin", "manager", "supervisor", "agent", "marketer", "analyst", "assessor"]
 
@@ -132,14 +133,7 @@ class TokenCreatedOut(TokenOut):
 
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
-    expires_at: dt.datetime | None = Field(None, description="ISO 8601; UTC when no offset given")
-
-    @field_validator("expires_at")
-    @classmethod
-    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value
+    expires_at: UtcDatetime | None = Field(None, description="ISO 8601; UTC when no offset given")
 
 
 class AuditOut(Schema):

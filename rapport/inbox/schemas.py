@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from rapport.lib.schema_types import UtcDatetime
+
 StatusName = Literal["new", "open", "pending_customer", "on_hold", "resolved", "closed"]
 KindName = Literal["question", "complaint", "review", "ugc", "praise", "abuse", "spam", "other"]
 
@@ -156,7 +158,7 @@ class ConversationPatchIn(Schema):
     priority: int | None = Field(None, ge=1, le=4)
     assignee: uuid.UUID | None = Field(None, description="A user's id; null to unassign")
     team: uuid.UUID | None = Field(None, description="A team's id; null for no team")
-    snoozed_until: dt.datetime | None = None
+    snoozed_until: UtcDatetime | None = None
     tags: list[str] | None = Field(None, max_length=50)
     custom_fields: dict[str, Any] | None = None
 

@@ -452,3 +452,13 @@ def test_list_rows_match_the_documented_schema(alice, sam, channel, api_as):
     assert row["customer"]["display_name"] == "Jo Customer"
     assert row["timers"]["first_responded_at"] is None and row["timers"]["paused"] is False
     assert dt.datetime.fromisoformat(row["last_message_at"].replace("Z", "+00:00"))
+
+
+def test_snooze_time_without_an_offset_is_read_as_utc(alice, complaint, api_as):
+    response = api_as(alice).patch(
+        f"/conversations/{complaint.public_id}", {"snoozed_until": "2031-01-01T10:00:00"}
+    )
+
+    assert response.status_code == 200 and response.json()["status"] == "on_hold"
+    complaint.refresh_from_db()
+    assert complaint.snoozed_until == dt.datetime(2031, 1, 1, 10, 0, tzinfo=dt.UTC)
