@@ -374,3 +374,18 @@ def unread_notifications(viewer: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=viewer, read_at__isnull=True).select_related(
         "conversation"
     )
+
+
+def supervisors_for(organisation_id: int, team_id: int | None) -> list[User]:
+    """Return who oversees a conversation: its team's leads, else the organisation's supervisors."""
+    if team_id is not None:
+        leads = list(
+            User.objects.filter(
+                memberships__team_id=team_id, memberships__is_lead=True, is_active=True
+            )
+        )
+        if leads:
+            return leads
+    return list(
+        User.objects.filter(organisation_id=organisation_id, role="supervisor", is_active=True)
+    )

@@ -31,7 +31,7 @@ from rapport.channels.models import Channel
 from rapport.connectors.events import EventKind, InboundEvent
 from rapport.customers.models import Customer
 from rapport.customers.services import Author, normalise_handle, resolve_identities
-from rapport.inbox import sla
+from rapport.inbox import selectors, sla
 from rapport.inbox.models import (
     ACTIVE_STATUSES,
     Attachment,
@@ -847,7 +847,9 @@ def escalate(
         if target_team.organisation_id != actor.organisation_id:
             raise NotAllowed("That team is not in your organisation.")
         conversation.team = target_team
-    leads = list(_supervisors(actor, target_team))
+    leads = selectors.supervisors_for(
+        actor.organisation_id, target_team.pk if target_team else None
+    )
     conversation.assignee = leads[0] if leads else conversation.assignee
     sla.refresh_next_due(conversation)
     conversation.save()
@@ -872,18 +874,6 @@ def escalate(
         changes={**changes, "reason": [None, reason[:500]]},
     )
     return conversation
-
-
-def _supervisors(actor: User, team: Team | None) -> Iterable[User]:
-    if team is not None:
-        leads = User.objects.filter(
-            memberships__team=team, memberships__is_lead=True, is_active=True
-        )
-        if leads.exists():
-            return leads
-    return User.objects.filter(
-        organisation_id=actor.organisation_id, role="supervisor", is_active=True
-    )
 
 
 @transaction.atomic

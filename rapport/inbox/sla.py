@@ -18,7 +18,6 @@ from rapport.inbox.models import (
     Conversation,
     SlaPolicy,
     SlaTarget,
-    Status,
 )
 from rapport.lib.business_hours import Calendar, add_business_time, business_time_between
 
@@ -136,7 +135,3 @@ def refresh_next_due(conversation: Conversation) -> None:
         running.append(conversation.first_response_due_at)
     dues = [due for due in running if due is not None]
     conversation.next_due_at = min(dues) if dues else None
-
-
-def pauses_clock(status: str) -> bool:
-    return status == Status.PENDING_CUSTOMER

@@ -15,7 +15,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from rapport.accounts import audit
-from rapport.accounts.models import User
 from rapport.inbox import sla
 from rapport.inbox.models import (
     ACTIVE_STATUSES,
@@ -27,6 +26,7 @@ from rapport.inbox.models import (
     SlaPolicy,
     Status,
 )
+from rapport.inbox.selectors import supervisors_for
 
 BATCH = 500
 
@@ -171,19 +171,7 @@ def _owners(conversation: Conversation) -> list[int]:
 
 
 def _supervisors(conversation: Conversation) -> list[int]:
-    if conversation.team_id:
-        leads = list(
-            User.objects.filter(
-                memberships__team_id=conversation.team_id, memberships__is_lead=True, is_active=True
-            ).values_list("pk", flat=True)
-        )
-        if leads:
-            return leads
-    return list(
-        User.objects.filter(
-            organisation_id=conversation.organisation_id, role="supervisor", is_active=True
-        ).values_list("pk", flat=True)
-    )
+    return [user.pk for user in supervisors_for(conversation.organisation_id, conversation.team_id)]
 
 
 def _notify(
