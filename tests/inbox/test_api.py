@@ -462,3 +462,30 @@ def test_snooze_time_without_an_offset_is_read_as_utc(alice, complaint, api_as):
     assert response.status_code == 200 and response.json()["status"] == "on_hold"
     complaint.refresh_from_db()
     assert complaint.snoozed_until == dt.datetime(2031, 1, 1, 10, 0, tzinfo=dt.UTC)
+
+
+def test_escalation_raises_priority_and_hands_to_the_team_lead(alice, sam, bob, complaint, api_as):
+    from rapport.accounts import services as accounts
+
+    team = accounts.create_team(sam, name="Escalations")
+    accounts.set_team_members(sam, team, members=[sam, bob], leads=[bob])
+
+    response = api_as(alice).post(
+        f"/conversations/{complaint.public_id}/escalate",
+        {"reason": "Customer threatens legal action", "team": str(team.public_id)},
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["priority"] == 3 and body["assignee"]["email"] == bob.email
+    assert Notification.objects.filter(user=bob, kind="escalated").count() == 1
+    assert not Notification.objects.filter(user=sam, kind="escalated").exists()
+
+
+def test_escalation_without_a_team_goes_to_supervisors(alice, sam, complaint, api_as):
+    response = api_as(alice).post(
+        f"/conversations/{complaint.public_id}/escalate", {"reason": "Angry"}
+    )
+
+    assert response.status_code == 200 and response.json()["assignee"]["email"] == sam.email
+    assert Notification.objects.filter(user=sam, kind="escalated").exists()
