@@ -22,7 +22,10 @@ from rapport.channels.api import router as channels_router
 from rapport.customers.api import router as customers_router
 from rapport.inbox.api import router as inbox_router
 from rapport.inbox.config_api import router as inbox_config_router
+from rapport.insights.api import router as insights_router
 from rapport.lib.errors import DomainError
+from rapport.publishing.api import router as publishing_router
+from rapport.surveys.api import router as surveys_router
 from rapport.team.api import router as team_router
 
 logger = logging.getLogger(__name__)
@@ -137,3 +140,6 @@ api.add_router("/", inbox_router)
 api.add_router("/", inbox_config_router)
 api.add_router("/", team_router)
 api.add_router("/", channels_router)
+api.add_router("/publishing", publishing_router)
+api.add_router("/surveys", surveys_router)
+api.add_router("/insights", insights_router)

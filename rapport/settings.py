@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "rapport.team",
     "rapport.inbox",
     "rapport.sandbox",
+    "rapport.publishing",
+    "rapport.surveys",
+    "rapport.insights",
 ]
 
 MIDDLEWARE = [

@@ -34,6 +34,26 @@ class Cap:
     CHANNELS_VIEW = "channels.view"
     # Add, reconfigure, pause and remove channels, and use their credentials to test them.
     CHANNELS_MANAGE = "channels.manage"
+    # Publishing: read the calendar, posts, assets and platform research.
+    PUBLISHING_VIEW = "publishing.view"
+    # Draft posts, keep the asset library and calendar, research platforms, run campaigns.
+    PUBLISHING_WORK = "publishing.work"
+    # Approve or send back posts where an account's approval rule names a role.
+    PUBLISHING_APPROVE = "publishing.approve"
+    # Override a blocking compliance finding, with a reason (audited).
+    COMPLIANCE_OVERRIDE = "compliance.override"
+    # Read survey responses and satisfaction scores.
+    SURVEYS_VIEW = "surveys.view"
+    # Create and change surveys and their send rules.
+    SURVEYS_MANAGE = "surveys.manage"
+    # Service and social dashboards, period comparisons, the monthly report.
+    INSIGHTS_VIEW = "insights.view"
+    # Per-agent and per-team figures.
+    INSIGHTS_PEOPLE = "insights.people"
+    # Acknowledge brand-risk alerts and record what was done.
+    ALERTS_HANDLE = "alerts.handle"
+    # Accept or dismiss recommendations, choose who receives the monthly report.
+    REPORTS_MANAGE = "reports.manage"
 
 
 _READ = {
@@ -43,11 +63,22 @@ _READ = {
     Cap.INBOX_VIEW,
     Cap.CUSTOMERS_VIEW,
     Cap.CHANNELS_VIEW,
+    Cap.PUBLISHING_VIEW,
+    Cap.SURVEYS_VIEW,
+    Cap.INSIGHTS_VIEW,
 }
 _WRITE = _READ | {Cap.WRITE, Cap.INBOX_WORK}
 # Marketers write, but not to customer records; export and erasure are for admins and managers.
 _CUSTOMER_WORK = {Cap.CUSTOMERS_MANAGE}
 _CUSTOMER_PRIVACY = _CUSTOMER_WORK | {Cap.CUSTOMERS_PRIVACY}
+_PUBLISHING = {Cap.PUBLISHING_WORK}
+_PUBLISHING_LEAD = _PUBLISHING | {Cap.PUBLISHING_APPROVE, Cap.COMPLIANCE_OVERRIDE}
+_MANAGEMENT = {
+    Cap.SURVEYS_MANAGE,
+    Cap.INSIGHTS_PEOPLE,
+    Cap.ALERTS_HANDLE,
+    Cap.REPORTS_MANAGE,
+}
 
 _GRANTS: dict[str, frozenset[str]] = {
     "admin": frozenset(
@@ -61,16 +92,30 @@ _GRANTS: dict[str, frozenset[str]] = {
             Cap.INBOX_CONFIGURE,
             Cap.CHANNELS_MANAGE,
         }
+        | _PUBLISHING_LEAD
+        | _MANAGEMENT
     ),
     "manager": frozenset(
         _WRITE
         | _CUSTOMER_PRIVACY
         | {Cap.TEAMS_MANAGE, Cap.AUDIT_VIEW, Cap.EVIDENCE_EXPORT, Cap.INBOX_CONFIGURE}
+        | _PUBLISHING_LEAD
+        | _MANAGEMENT
     ),
-    "supervisor": frozenset(_WRITE | _CUSTOMER_WORK | {Cap.TEAMS_MANAGE, Cap.INBOX_CONFIGURE}),
+    "supervisor": frozenset(
+        _WRITE
+        | _CUSTOMER_WORK
+        | {
+            Cap.TEAMS_MANAGE,
+            Cap.INBOX_CONFIGURE,
+            Cap.SURVEYS_MANAGE,
+            Cap.INSIGHTS_PEOPLE,
+            Cap.ALERTS_HANDLE,
+        }
+    ),
     "agent": frozenset(_WRITE | _CUSTOMER_WORK),
-    "marketer": frozenset(_WRITE),
-    "analyst": frozenset(_READ),
+    "marketer": frozenset(_WRITE | _PUBLISHING | {Cap.ALERTS_HANDLE}),
+    "analyst": frozenset(_READ | {Cap.INSIGHTS_PEOPLE}),
     "assessor": frozenset(_READ | {Cap.EVIDENCE_EXPORT}),
 }
 

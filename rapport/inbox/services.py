@@ -560,6 +560,25 @@ def _after_ingest(result: IngestResult) -> None:
 
 # --- Agent work -------------------------------------------------------------------------
 
+# Other domains plug in here without the inbox importing them (they register in AppConfig.ready).
+# Each resolved hook runs after the commit that resolved the conversation (surveys send one).
+resolved_hooks: list[Callable[[Conversation], None]] = []
+# Each outbound check sees the text of a reply before anything is written, and raises a
+# DomainError to refuse it (publishing's compliance checks: personal details in public...).
+outbound_checks: list[Callable[[User, Conversation, str, bool], None]] = []
+
+
+def _after_resolve(conversation_id: int) -> None:
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None or conversation.status != Status.RESOLVED:
+        return
+    for hook in resolved_hooks:
+        try:
+            hook(conversation)
+        except Exception:
+            logger.exception("a resolved hook failed")
+
+
 _CONVERSATION_FIELDS = ("status", "kind", "priority", "assignee", "team", "snoozed_until")
 
 
@@ -615,6 +634,9 @@ def reply(
         raise DomainError("Attach at most 10 files.", code="too_many_files")
     # Checked before anything is written: a refused file leaves no half-sent message.
     checked = [check_file(f.name or "file", f, f.size or 0) for f in attachments]
+    if not note:
+        for check in outbound_checks:
+            check(actor, conversation, text, public and conversation.is_public)
     conversation = _lock(conversation)
     if conversation.merged_into_id:
         raise Conflict("This conversation was merged into another.", code="merged")
@@ -789,6 +811,8 @@ def _move(conversation: Conversation, status: str, clock: sla.Clock, now: dt.dat
         clock.pause(conversation, now)
     if status == Status.RESOLVED:
         conversation.resolved_at = now
+        pk = conversation.pk
+        transaction.on_commit(lambda: _after_resolve(pk))
     elif status == Status.CLOSED:
         conversation.closed_at = now
         conversation.resolved_at = conversation.resolved_at or now

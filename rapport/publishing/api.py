@@ -1,0 +1,5 @@
+"""/api/v1/publishing/ endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["publishing"])
