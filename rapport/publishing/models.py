@@ -1,1 +1,303 @@
-from django.db import models  # noqa: F401
+"""Publishing: campaigns, the asset library, posts with a variant per account, and their metrics.
+
+A post is written once and goes out as one variant per selected account
+(a channel of a social kind). The post carries the review status; each variant
+carries its own sending status, because one account can fail while another
+succeeds. Metrics are time series samples, collected by the worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import models
+
+from rapport.accounts.models import Organisation, TimeStamped, User
+from rapport.channels.models import Channel
+
+
+class CampaignKind(models.TextChoices):
+    PROMOTION = "promotion", "Product promotion"
+    OFFER = "offer", "Special offer"
+    EVENT = "event", "Event"
+    UGC = "ugc", "User-generated content"
+    AWARENESS = "awareness", "Awareness"
+
+
+class Campaign(TimeStamped):
+    """A group of posts and calendar entries working towards one goal."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="campaigns"
+    )
+    name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=20, choices=CampaignKind.choices)
+    goal = models.TextField(blank=True, help_text="What success looks like, in words")
+    # A measurable target, e.g. metric "engagement" and 500, or "ugc_items" and 40.
+    goal_metric = models.CharField(max_length=40, blank=True)
+    goal_target = models.FloatField(null=True, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    # Offers and competitions must publish their terms; compliance checks look for them.
+    terms = models.TextField(blank=True)
+    terms_url = models.URLField(max_length=500, blank=True)
+    # UGC campaigns listen for this hashtag (without '#').
+    hashtag = models.CharField(max_length=100, blank=True)
+    colour = models.CharField(max_length=7, default="#4f6bed")
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="publishing_campaign_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="publishing_campaign_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def needs_terms(self) -> bool:
+        return self.kind in (CampaignKind.OFFER, CampaignKind.PROMOTION)
+
+    def is_running(self, on: dt.date) -> bool:
+        return (self.starts_on is None or self.starts_on <= on) and (
+            self.ends_on is None or on <= self.ends_on
+        )
+
+
+class AssetKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    TEXT = "text", "Text"
+    PDF = "pdf", "PDF"
+    AUDIO = "audio", "Audio"
+    VIDEO = "video", "Video"
+    LINK = "link", "Link"
+
+
+class AssetSource(models.TextChoices):
+    OWN = "own", "Our own"
+    LICENSED = "licensed", "Licensed"
+    UGC = "ugc", "User-generated, with permission"
+    CREATIVE_COMMONS = "cc", "Creative Commons"
+
+
+class Asset(TimeStamped):
+    """A piece of content in the library, with where it came from and what we may do with it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=10, choices=AssetKind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    alt_text = models.CharField(max_length=1000, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # An upload (file) or a link (url); text assets may keep their body in `body`.
+    file = models.FileField(upload_to="assets/%Y/%m/", blank=True)
+    thumbnail = models.FileField(upload_to="assets/thumbs/%Y/%m/", blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    body = models.TextField(blank=True)
+    mime_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=AssetSource.choices, default=AssetSource.OWN)
+    # The exact licence, e.g. "CC BY-SA 4.0" or the stock library's licence name.
+    licence = models.CharField(max_length=200, blank=True)
+    licence_url = models.URLField(max_length=500, blank=True)
+    licence_expires_on = models.DateField(null=True, blank=True)
+    attribution_required = models.BooleanField(default=False)
+    attribution_text = models.CharField(max_length=500, blank=True)
+    # User-generated content: the creator's permission, recorded before any reuse.
+    creator_handle = models.CharField(max_length=200, blank=True)
+    permission_granted_on = models.DateField(null=True, blank=True)
+    permission_recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organisation", "kind", "-created_at"]),
+            models.Index(fields=["organisation", "licence_expires_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def licence_expired(self, on: dt.date) -> bool:
+        return self.licence_expires_on is not None and self.licence_expires_on < on
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Post(TimeStamped):
+    """One piece of content, written once, sent as one variant per selected account."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200, blank=True, help_text="For the team, not published")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    status = models.CharField(max_length=20, choices=PostStatus.choices, default=PostStatus.DRAFT)
+    # When it should go out (None: not yet scheduled).
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    # The first variant's publication time, for the calendar and reports.
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every content edit, so an approval is tied to the version it approved.
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organisation", "status", "scheduled_at"]),
+            models.Index(fields=["status", "scheduled_at"]),
+            models.Index(fields=["organisation", "published_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Post {self.public_id}"
+
+    def is_due(self, now: dt.datetime) -> bool:
+        return (
+            self.status == PostStatus.SCHEDULED
+            and self.scheduled_at is not None
+            and self.scheduled_at <= now
+        )
+
+
+class VariantStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    SENDING = "sending", "Sending"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PostVariant(TimeStamped):
+    """The post as it goes to one account: its own text, media, link and sending state."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="variants")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="post_variants")
+    text = models.TextField()
+    link = models.URLField(max_length=1000, blank=True)
+    # Posted as the first reply where the platform threads (Mastodon, Bluesky).
+    first_comment = models.TextField(blank=True)
+    assets = models.ManyToManyField(Asset, blank=True, related_name="variants")
+    status = models.CharField(
+        max_length=10, choices=VariantStatus.choices, default=VariantStatus.PENDING
+    )
+    # Sent with every attempt: the platform posts once per key, so a retry never doubles.
+    idempotency_key = models.CharField(max_length=64, default="", blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set when an attempt's outcome is unknown (timeout): reconcile before posting again.
+    outcome_unknown = models.BooleanField(default=False)
+    last_error = models.CharField(max_length=500, blank=True)
+    external_id = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["post_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "channel"], name="publishing_variant_one_per_account"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "published_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} on {self.channel_id}"
+
+
+class PostTransition(models.Model):
+    """One change of a post's status: who, when, why. Never edited."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=PostStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=PostStatus.choices)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["post_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class PostMetricSample(models.Model):
+    """Engagement of one published variant at one moment; a time series, appended by the worker."""
+
+    variant = models.ForeignKey(PostVariant, on_delete=models.CASCADE, related_name="metrics")
+    collected_at = models.DateTimeField()
+    favourites = models.PositiveIntegerField(default=0)
+    boosts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    # Only where the platform gives them.
+    impressions = models.PositiveIntegerField(null=True, blank=True)
+    reach = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["variant_id", "collected_at"]
+        indexes = [models.Index(fields=["variant", "collected_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} at {self.collected_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def engagement(self) -> int:
+        return self.favourites + self.boosts + self.replies
+
+
+class AccountMetricSample(models.Model):
+    """An account's audience at one moment (followers over time)."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="metric_samples")
+    collected_at = models.DateTimeField()
+    followers = models.PositiveIntegerField()
+    following = models.PositiveIntegerField(null=True, blank=True)
+    posts_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["channel_id", "collected_at"]
+        indexes = [models.Index(fields=["channel", "collected_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: {self.followers} at {self.collected_at:%Y-%m-%d}"
