@@ -301,3 +301,208 @@ class AccountMetricSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}: {self.followers} at {self.collected_at:%Y-%m-%d}"
+
+
+# --- Platform research, calendar entries and feed tokens (asset library, research, calendar) ---
+
+
+class Aspect(models.TextChoices):
+    AUDIENCE = "audience", "Audience"
+    FEATURES = "features", "Key features and uses"
+    REACH = "reach", "Reach"
+    BUSINESS_FIT = "business_fit", "Fit with business activity"
+    USABILITY = "usability", "Usability"
+    PRIVACY = "privacy", "Privacy and security"
+    COSTS = "costs", "Costs"
+
+
+class PlatformProfile(TimeStamped):
+    """One social platform as the team understands it; its facts carry sources and dates."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="platform_profiles"
+    )
+    slug = models.SlugField(max_length=40)
+    name = models.CharField(max_length=100)
+    summary = models.TextField(blank=True)
+    website = models.URLField(max_length=300, blank=True)
+    updated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "slug"], name="publishing_platform_unique_slug"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlatformFact(TimeStamped):
+    """One dated, sourced statement about a platform on one aspect."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    platform = models.ForeignKey(PlatformProfile, on_delete=models.CASCADE, related_name="facts")
+    aspect = models.CharField(max_length=20, choices=Aspect.choices)
+    text = models.TextField()
+    source_name = models.CharField(max_length=200, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    # The date the statement was true (a fact about reach ages; this says how much).
+    as_of = models.DateField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["platform_id", "aspect", "id"]
+        indexes = [models.Index(fields=["platform", "aspect"])]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.aspect}: {self.text[:40]}"
+
+
+class PlatformResearch(TimeStamped):
+    """A team's comparison of platforms against its brand and target customer."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="platform_research"
+    )
+    title = models.CharField(max_length=200)
+    brand = models.TextField(help_text="The brand: voice, values, what it sells")
+    target_customer = models.TextField(help_text="Who the customer is: age, place, habits")
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PlatformScore(TimeStamped):
+    """How well one platform fits, scored 1 to 5 per criterion, within one research record."""
+
+    research = models.ForeignKey(PlatformResearch, on_delete=models.CASCADE, related_name="scores")
+    platform = models.ForeignKey(PlatformProfile, on_delete=models.CASCADE, related_name="+")
+    audience_fit = models.PositiveSmallIntegerField()
+    business_fit = models.PositiveSmallIntegerField()
+    usability = models.PositiveSmallIntegerField()
+    privacy = models.PositiveSmallIntegerField()
+    cost = models.PositiveSmallIntegerField()
+    notes = models.TextField(blank=True)
+    scored_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["research_id", "platform__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["research", "platform"], name="publishing_score_one_per_platform"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id}: {self.total}"
+
+    @property
+    def total(self) -> int:
+        return self.audience_fit + self.business_fit + self.usability + self.privacy + self.cost
+
+
+class PlatformDecision(models.Model):
+    """A team's choice to use a platform or not, with its reason. Appended, never edited.
+
+    The latest decision per platform is the current selection; earlier ones are its history.
+    """
+
+    research = models.ForeignKey(
+        PlatformResearch, on_delete=models.CASCADE, related_name="decisions"
+    )
+    platform = models.ForeignKey(PlatformProfile, on_delete=models.CASCADE, related_name="+")
+    selected = models.BooleanField()
+    reason = models.TextField()
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["research_id", "-decided_at", "-id"]
+        indexes = [models.Index(fields=["research", "platform", "-decided_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id}: {'use' if self.selected else 'skip'}"
+
+
+class EntryKind(models.TextChoices):
+    EVENT = "event", "Key event"
+    PROMOTION = "promotion", "Promotion"
+    MILESTONE = "milestone", "Milestone"
+    DATE = "date", "Relevant date"
+    RELEASE = "release", "Content for release"
+
+
+class CalendarEntry(TimeStamped):
+    """Something on the content calendar that is not itself a post."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="calendar_entries"
+    )
+    kind = models.CharField(max_length=20, choices=EntryKind.choices)
+    title = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+    starts_at = models.DateTimeField()
+    # None: a point in time (or a single day when all_day).
+    ends_at = models.DateTimeField(null=True, blank=True)
+    all_day = models.BooleanField(default=False)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="entries"
+    )
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Blank: the campaign's colour, or the kind's.
+    colour = models.CharField(max_length=7, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["organisation", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gte=models.F("starts_at")),
+                name="publishing_entry_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CalendarFeedToken(models.Model):
+    """A person's secret for the iCalendar feed URL. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="calendar_feed_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"feed token of {self.user_id}"
