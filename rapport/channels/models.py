@@ -56,6 +56,8 @@ class Channel(TimeStamped):
     # Failed syncs in a row; reset by a success.
     failure_count = models.PositiveIntegerField(default=0)
     paused_at = models.DateTimeField(null=True, blank=True)
+    # When it was last resumed: a silence is counted from here, not across the pause.
+    resumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import TruncHour
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,7 +39,7 @@ from rapport.accounts import audit
 from rapport.accounts.models import Organisation, User
 from rapport.accounts.roles import Cap, Role
 from rapport.accounts.services import require
-from rapport.channels import registry
+from rapport.channels import registry, silence
 from rapport.channels.models import Channel, ChannelHealth, ChannelKind, Delivery
 from rapport.connectors import webhook
 from rapport.connectors.base import (
@@ -66,11 +67,6 @@ SYNC_LEASE = dt.timedelta(minutes=5)
 FAILURES_BEFORE_DEGRADED = 5
 MAX_BACKOFF = dt.timedelta(hours=1)
 MIN_INTERVAL_SECONDS = 10
-# A channel is "unusually silent" when nothing came for this many typical gaps
-# between its recent messages, and never sooner than SILENCE_FLOOR.
-SILENCE_FACTOR = 10
-SILENCE_FLOOR = dt.timedelta(hours=6)
-SILENCE_SAMPLE = 20
 # A reply claimed for sending and not finished after this long: its worker died mid-call.
 DELIVERY_LEASE = dt.timedelta(minutes=5)
 MAX_DELIVERY_ATTEMPTS = 8
@@ -293,6 +289,7 @@ def resume_channel(actor: User, channel: Channel, *, now: dt.datetime | None = N
     channel = _locked(actor, channel)
     before = channel.health
     channel.paused_at = None
+    channel.resumed_at = now or timezone.now()
     channel.health = ChannelHealth.OK
     channel.failure_count = 0
     channel.next_sync_at = (
@@ -434,14 +431,19 @@ def sync_channel(channel_id: int, *, now: dt.datetime | None = None) -> str:
         connector = registry.build_connector(channel)
         result = connector.fetch(channel.cursor or None, limit=FETCH_LIMIT)
         with transaction.atomic():
-            ingest(
+            ingested = ingest(
                 channel,
                 result.events,
                 cursor=result.next_cursor,
                 attachments=result.attachments,
                 now=now,
             )
-            _record_success(channel, now, full_page=len(result.events) >= FETCH_LIMIT)
+            _record_success(
+                channel,
+                now,
+                full_page=len(result.events) >= FETCH_LIMIT,
+                traffic=ingested.created > 0,
+            )
         return "synced"
     except RateLimited as exc:
         _record_rate_limit(channel, now, exc)
@@ -469,8 +471,11 @@ def _schedule(channel: Channel) -> QuerySet[Channel]:
     return Channel.objects.filter(pk=channel.pk, is_active=True, paused_at__isnull=True)
 
 
-def _record_success(channel: Channel, now: dt.datetime, *, full_page: bool) -> None:
-    health = ChannelHealth.SILENT if _is_silent(channel, now) else ChannelHealth.OK
+def _record_success(channel: Channel, now: dt.datetime, *, full_page: bool, traffic: bool) -> None:
+    # A silent channel stays flagged until a customer message arrives; the
+    # silence check (check_silent_channels) decides when it goes quiet.
+    silent = channel.health == ChannelHealth.SILENT and not traffic
+    health = ChannelHealth.SILENT if silent else ChannelHealth.OK
     # A full page means more is waiting: come back at once.
     next_sync = now if full_page else now + dt.timedelta(seconds=channel.sync_interval_seconds)
     updated = _schedule(channel).update(
@@ -537,19 +542,6 @@ def _record_auth_required(channel: Channel, now: dt.datetime, message: str) -> N
         _health_changed(channel, channel.health, ChannelHealth.AUTH_REQUIRED, reason=message)
 
 
-def _is_silent(channel: Channel, now: dt.datetime) -> bool:
-    """Return whether nothing has come in for far longer than this channel's usual gaps."""
-    times = list(
-        Message.objects.filter(channel=channel, direction=Direction.INBOUND)
-        .order_by("-sent_at")
-        .values_list("sent_at", flat=True)[:SILENCE_SAMPLE]
-    )
-    if len(times) < SILENCE_SAMPLE // 2:
-        return False  # too little history to know what normal is
-    typical_gap = (times[0] - times[-1]) / (len(times) - 1)
-    return now - times[0] > max(SILENCE_FLOOR, typical_gap * SILENCE_FACTOR)
-
-
 _HEALTH_TEXT: dict[str, str] = {
     ChannelHealth.AUTH_REQUIRED: "needs to be reconnected: its credentials were refused",
     ChannelHealth.DEGRADED: "keeps failing",
@@ -600,6 +592,83 @@ def due_channel_ids(now: dt.datetime | None = None, *, limit: int = 500) -> list
     )
 
 
+# --- Silence -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SilenceCheck:
+    flagged: int = 0
+    cleared: int = 0
+
+
+def check_silent_channels(now: dt.datetime | None = None) -> SilenceCheck:
+    """Flag every channel gone quiet far beyond its normal traffic; clear those that woke up.
+
+    Every kind is judged the same way from its stored messages, so a webhook
+    or a form that stops posting is caught as surely as a polled account.
+    Failing and unauthorised channels keep their own, louder flag. The admins
+    are told once per silence: the flag is set with a conditional UPDATE, and
+    only the worker that sets it notifies.
+    """
+    now = now or timezone.now()
+    flagged = cleared = 0
+    channels = Channel.objects.select_related("organisation").filter(
+        is_active=True,
+        paused_at__isnull=True,
+        health__in=(ChannelHealth.OK, ChannelHealth.SILENT),
+    )
+    for channel in channels:
+        silent = channel_is_silent(channel, now)
+        if silent and channel.health == ChannelHealth.OK:
+            flagged += _set_health(channel, ChannelHealth.OK, ChannelHealth.SILENT, now)
+        elif not silent and channel.health == ChannelHealth.SILENT:
+            cleared += _set_health(channel, ChannelHealth.SILENT, ChannelHealth.OK, now)
+    return SilenceCheck(flagged, cleared)
+
+
+def channel_is_silent(channel: Channel, now: dt.datetime) -> bool:
+    """Return whether nothing has come in on the channel for far longer than its normal traffic."""
+    inbound = Message.objects.filter(
+        organisation_id=channel.organisation_id, channel_id=channel.pk, direction=Direction.INBOUND
+    )
+    last = inbound.order_by("-created_at").values_list("created_at", flat=True).first()
+    if last is None:
+        return False  # a channel that never had traffic has no normal to fall from
+    # Time spent paused is not silence: count from the resume when it came later.
+    quiet_since = max(last, channel.resumed_at) if channel.resumed_at else last
+    if now - quiet_since < silence.FLOOR:
+        return False
+    hours = list(
+        inbound.filter(created_at__gte=now - silence.HISTORY)
+        .annotate(hour=TruncHour("created_at", tzinfo=dt.UTC))
+        .order_by()
+        .values_list("hour", flat=True)
+        .distinct()
+    )
+    if not hours:
+        return True  # traffic before, none in four weeks
+    start = max(now - silence.HISTORY, min(channel.created_at, min(hours)))
+    profile = silence.learn(
+        hours, start=start, end=last, zone=silence.zone_of(channel.organisation.time_zone)
+    )
+    return silence.is_silent(profile, last_active=quiet_since, now=now)
+
+
+def _set_health(channel: Channel, before: str, after: str, now: dt.datetime) -> int:
+    with transaction.atomic():
+        changed = _schedule(channel).filter(health=before).update(health=after, updated_at=now)
+        if changed:
+            _health_changed(channel, before, after)
+    return changed
+
+
+def _traffic_arrived(channel: Channel, now: dt.datetime) -> None:
+    """Record that a pushed message came in: the channel works and is no longer silent."""
+    _schedule(channel).update(last_success_at=now)
+    if channel.health == ChannelHealth.SILENT:
+        _set_health(channel, ChannelHealth.SILENT, ChannelHealth.OK, now)
+
+
 # --- Inbound pushes: webhooks and the web form --------------------------------------------
 
 
@@ -627,9 +696,11 @@ def receive_webhook(
     webhook.verify(secret, body, timestamp=timestamp, signature=signature, now=now)
     events = webhook.parse_events(body)
     result = ingest(channel, events)
-    Channel.objects.filter(pk=channel.pk).update(
-        last_success_at=timezone.now(), health=ChannelHealth.OK
-    )
+    if result.created:
+        _traffic_arrived(channel, timezone.now())
+    else:
+        # A delivery with nothing new (a retry, an empty batch) still proves the sender works.
+        _schedule(channel).update(last_success_at=timezone.now())
     return result
 
 
@@ -681,7 +752,7 @@ def submit_contact_form(
     )
     with transaction.atomic():
         result = ingest(channel, [event], now=now)
-        Channel.objects.filter(pk=channel.pk).update(last_success_at=now)
+        _traffic_arrived(channel, now)
         if result.created:
             organisation = channel.organisation.name
             transaction.on_commit(

@@ -1,4 +1,4 @@
-"""The channel jobs: sync what is due every 15 seconds, send waiting replies every 10.
+"""The channel jobs: sync every 15 seconds, send replies every 10, look for silence every 5 min.
 
 The periodic jobs only find the due rows and enqueue one task per row; each
 task claims its row, so any number of workers may run them.
@@ -44,5 +44,14 @@ def deliver_scheduled_messages() -> int:
     return len(due)
 
 
+@task()
+def check_silent_channels() -> str:
+    """Flag channels gone quiet far beyond their normal traffic; clear those that woke up."""
+    result = services.check_silent_channels()
+    return f"{result.flagged} flagged, {result.cleared} cleared"
+
+
 every(dt.timedelta(seconds=15), sync_due_channels)
+# Silence is judged in hours, so a check every five minutes is plenty.
+every(dt.timedelta(minutes=5), check_silent_channels)
 every(dt.timedelta(seconds=10), deliver_scheduled_messages)

@@ -218,17 +218,6 @@ def test_a_paused_channel_is_not_synced(social, platform, ada):
     assert platform.fetch_cursors == []
 
 
-def test_a_channel_silent_far_beyond_its_usual_traffic_is_flagged(social, platform, ada):
-    now = timezone.now()
-    platform.events = [
-        event(n, at=now - dt.timedelta(hours=30) + dt.timedelta(minutes=5 * n)) for n in range(20)
-    ]
-    services.sync_channel(social.pk, now=now)
-    assert refreshed(social).health == ChannelHealth.SILENT  # 28 h quiet; it used to be 5 min
-
-    assert Notification.objects.filter(user=ada, text__contains="silent").exists()
-
-
 def test_the_periodic_job_syncs_every_due_channel(social, platform):
     platform.events = [event(1)]
     from rapport.channels import tasks
