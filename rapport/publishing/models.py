@@ -506,3 +506,201 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"feed token of {self.user_id}"
+
+
+# --- Posts backend: approvals, compliance policy, queue slots, UGC, profile versions ---------
+
+
+class ApprovalRule(TimeStamped):
+    """Who must approve posts to one account before they can be scheduled.
+
+    An approver counts when their role is `approver_role` (blank: any role with
+    the approve capability) or when they are named in `approvers`. With no
+    rule, an account's posts need no approval.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="approval_rules"
+    )
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="approval_rule")
+    approvals_required = models.PositiveSmallIntegerField(default=1)
+    approver_role = models.CharField(max_length=20, blank=True)
+    approvers = models.ManyToManyField(User, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["channel_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(approvals_required__gte=1),
+                name="publishing_approvalrule_at_least_one",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.approvals_required} approval(s) for {self.channel_id}"
+
+
+class ReviewDecision(models.TextChoices):
+    APPROVE = "approve", "Approved"
+    REQUEST_CHANGES = "request_changes", "Changes requested"
+    COMMENT = "comment", "Commented"
+
+
+class PostReview(models.Model):
+    """One reviewer's word on one revision of a post."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20, choices=ReviewDecision.choices)
+    note = models.TextField(blank=True)
+    # The post revision reviewed: an approval counts only for the revision it saw.
+    revision = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["post_id", "created_at", "id"]
+        indexes = [models.Index(fields=["post", "revision", "decision"])]
+
+    def __str__(self) -> str:
+        return f"{self.decision} on {self.post_id} r{self.revision}"
+
+
+class ComplianceOverride(models.Model):
+    """A manager's decision to schedule a post despite blocking findings, with the reason."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="overrides")
+    revision = models.PositiveIntegerField()
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    findings = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["post_id", "created_at"]
+
+    def __str__(self) -> str:
+        return f"override on {self.post_id} r{self.revision}"
+
+
+class BannedWord(TimeStamped):
+    """A word or phrase the organisation's social media policy forbids in public text."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="banned_words"
+    )
+    word = models.CharField(max_length=100)
+    reason = models.CharField(max_length=300, blank=True)
+    # Blocking stops scheduling; a warning is shown and may be ignored.
+    blocking = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["word"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "word"], name="publishing_bannedword_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class QueueSlot(TimeStamped):
+    """A "best time" for one account: weekday and local time when queued posts go out."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="queue_slots")
+    weekday = models.PositiveSmallIntegerField(help_text="0 is Monday")
+    time = models.TimeField(help_text="In the organisation's time zone")
+
+    class Meta:
+        ordering = ["channel_id", "weekday", "time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "weekday", "time"], name="publishing_queueslot_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__lte=6), name="publishing_queueslot_weekday"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: day {self.weekday} at {self.time:%H:%M}"
+
+
+class UgcStatus(models.TextChoices):
+    NEW = "new", "New"
+    PERMISSION_GRANTED = "permitted", "Permission granted"
+    REJECTED = "rejected", "Not used"
+
+
+class UgcItem(TimeStamped):
+    """A public post found under a UGC campaign's hashtag, for the gallery and possible reuse."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="ugc_items")
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    platform = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=500)
+    author_handle = models.CharField(max_length=200)
+    author_name = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    # [{"url": ..., "mime_type": ..., "description": ...}] as the platform gave them.
+    media = models.JSONField(default=list, blank=True)
+    posted_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=UgcStatus.choices, default=UgcStatus.NEW)
+    # The library asset made once the creator's permission was recorded.
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="ugc_items"
+    )
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "platform", "external_id"], name="publishing_ugc_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.author_handle}: {self.text[:40]}"
+
+
+class ProfileVersion(TimeStamped):
+    """One recorded look of an account: display name, bio, avatar, header and links."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="profile_versions")
+    number = models.PositiveIntegerField()
+    display_name = models.CharField(max_length=100, blank=True)
+    bio = models.TextField(blank=True)
+    avatar = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    header = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # [{"name": "Shop", "url": "https://..."}]
+    links = models.JSONField(default=list, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    apply_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["channel_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "number"], name="publishing_profileversion_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} v{self.number}"
