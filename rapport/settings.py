@@ -278,6 +278,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 RAPPORT_MAX_ATTACHMENT_BYTES = env_int("RAPPORT_MAX_ATTACHMENT_MB", 10) * 1024 * 1024
 # A customer writing into a conversation closed longer than this opens a new one.
 RAPPORT_REOPEN_WINDOW_DAYS = env_int("RAPPORT_REOPEN_WINDOW_DAYS", 7)
+# The simulated social network under /sandbox/. Its demo brand account has a
+# well-known token, so it is on only for demo and debug unless asked; off, every
+# /sandbox/ address answers 404 and the persona engine does not run.
+RAPPORT_SANDBOX_ENABLED = env_bool("RAPPORT_SANDBOX_ENABLED", DEBUG or DEMO)
 
 # --- Email --------------------------------------------------------------------
 EMAIL_BACKEND = env_str("RAPPORT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -6,6 +6,8 @@ import tempfile
 os.environ.setdefault("RAPPORT_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 # A fixed Fernet key for channel credentials in tests (never used outside them).
 os.environ.setdefault("RAPPORT_ENCRYPTION_KEY", "dGVzdC1vbmx5LWZlcm5ldC1rZXktMDEyMzQ1Njc4OWE=")
+# Tests talk to the sandbox network on loopback (tests/sandbox turns it off to test the switch).
+os.environ.setdefault("RAPPORT_SANDBOX_ENABLED", "1")
 os.environ.setdefault("RAPPORT_DATA_DIR", os.path.join(tempfile.gettempdir(), "rapport-test-data"))
 
 from rapport.settings import *  # noqa: E402,F403

@@ -1,7 +1,15 @@
-"""The sandbox under /sandbox/: its web pages and its Mastodon-compatible API."""
+"""The sandbox under /sandbox/: its web pages and its Mastodon-compatible API.
 
+Every address answers 404 while `RAPPORT_SANDBOX_ENABLED` is off (the default
+outside demo and debug): the demo brand's token is public knowledge.
+"""
+
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path, re_path
 
 from rapport.sandbox import mastodon_api as api
@@ -10,17 +18,28 @@ from rapport.sandbox import views
 app_name = "sandbox"
 
 
+def _when_enabled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    # Read at request time, so a change of settings (and the tests) need no new URLconf.
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.RAPPORT_SANDBOX_ENABLED:
+            raise Http404("The sandbox is switched off on this installation.")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 def _api(route: str, view: Any) -> URLPattern:
     # Mastodon clients ask for some endpoints with a trailing slash and some without.
-    return re_path(rf"^{route}/?$", view)
+    return re_path(rf"^{route}/?$", _when_enabled(view))
 
 
 urlpatterns = [
-    path("", views.timeline, name="timeline"),
-    path("tags/<str:name>", views.tag, name="tag"),
-    path("media/<int:pk>", views.media_file, name="media"),
-    path("@<str:username>", views.profile, name="profile"),
-    path("@<str:username>/<int:pk>", views.thread, name="thread"),
+    path("", _when_enabled(views.timeline), name="timeline"),
+    path("tags/<str:name>", _when_enabled(views.tag), name="tag"),
+    path("media/<int:pk>", _when_enabled(views.media_file), name="media"),
+    path("@<str:username>", _when_enabled(views.profile), name="profile"),
+    path("@<str:username>/<int:pk>", _when_enabled(views.thread), name="thread"),
     # The Mastodon client API subset.
     _api(r"api/v1/instance", api.instance),
     _api(r"api/v2/instance", api.instance_v2),
@@ -44,5 +63,5 @@ urlpatterns = [
     _api(r"api/v1/media", api.media_upload),
     _api(r"api/v2/media", api.media_upload),
     _api(r"api/v1/media/(?P<pk>[0-9]+)", api.media_detail),
-    re_path(r"^api/(?P<rest>.*)$", api.unknown),
+    re_path(r"^api/(?P<rest>.*)$", _when_enabled(api.unknown)),
 ]
