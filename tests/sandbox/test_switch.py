@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rapport.sandbox import services
-from rapport.sandbox.models import ScenarioRun, SandboxStatus
+from rapport.sandbox.models import SandboxStatus, ScenarioRun
 from rapport.sandbox.tasks import tick_sandbox
 from tests.sandbox.conftest import BRAND_TOKEN
 
