@@ -1,0 +1,224 @@
+"""Keep the service rollups (ConversationFact, ResponseFact) in step with the inbox.
+
+Business-hours durations depend on each policy's calendar, which SQL cannot
+evaluate, so they are computed here once per changed conversation and stored.
+`refresh(organisation)` is incremental: it recomputes only the conversations
+changed (or written to) since the previous refresh, so the dashboards call it
+before reading and the worker calls it every minute. A full rebuild is the same
+call with `full=True`.
+
+What counts, and why:
+
+- A customer wait starts at the first inbound message after our last reply and
+  ends at our next outbound message (notes and drafts do not count). The first
+  wait of a conversation is its first response; later ones are next responses.
+- The first response time and its deadline are the inbox's own
+  (`first_responded_at`, `first_response_due_at`), so the dashboards and the
+  SLA timers never disagree. Next-response deadlines are recomputed from the
+  policy's target, as the inbox does when the customer writes.
+- Durations are business time on the conversation's policy calendar (24/7
+  without one). Time spent pending the customer is not subtracted: the inbox
+  keeps only the running pause, not the history of pauses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from rapport.accounts.models import Organisation
+from rapport.inbox.models import (
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+    SlaPolicy,
+)
+from rapport.inbox.sla import Clock, pick_target
+from rapport.insights.models import ConversationFact, FactState, ResponseFact
+from rapport.lib.business_hours import add_business_time, business_time_between
+
+CHUNK = 2000
+# Outbound messages that never reached the customer are not a response.
+_NOT_SENT = (DeliveryStatus.DRAFT, DeliveryStatus.PENDING_APPROVAL, DeliveryStatus.FAILED)
+_CONVERSATION_FIELDS = (
+    "id",
+    "organisation_id",
+    "channel_id",
+    "team_id",
+    "assignee_id",
+    "kind",
+    "priority",
+    "status",
+    "intent",
+    "created_at",
+    "first_responded_at",
+    "first_response_due_at",
+    "resolved_at",
+    "resolution_due_at",
+    "sla_policy_id",
+)
+
+
+def refresh(organisation: Organisation, *, full: bool = False) -> int:
+    """Recompute the facts of conversations changed since the last refresh; return how many."""
+    started = timezone.now()
+    with transaction.atomic():
+        state, _ = FactState.objects.select_for_update().get_or_create(organisation=organisation)
+        since = None if full else state.refreshed_until
+        changed = Conversation.objects.filter(organisation=organisation)
+        if since is not None:
+            changed = changed.filter(Q(updated_at__gte=since) | Q(last_message_at__gte=since))
+        ids = list(changed.order_by().values_list("id", flat=True))
+        clocks = _Clocks(organisation) if ids else None
+        for offset in range(0, len(ids), CHUNK):
+            _refresh_chunk(ids[offset : offset + CHUNK], clocks)  # type: ignore[arg-type]
+        # A little overlap: a write that committed just before `started` with an
+        # earlier timestamp is picked up again next time rather than missed.
+        state.refreshed_until = started - dt.timedelta(seconds=5)
+        state.save(update_fields=["refreshed_until", "updated_at"])
+    return len(ids)
+
+
+def refresh_all() -> dict[str, int]:
+    """Refresh every organisation's facts (the worker's periodic job)."""
+    return {org.slug: refresh(org) for org in Organisation.objects.all()}
+
+
+class _Clocks:
+    """Each SLA policy's calendar and targets, loaded once per refresh."""
+
+    def __init__(self, organisation: Organisation) -> None:
+        policies = SlaPolicy.objects.filter(organisation=organisation).select_related("calendar")
+        self.by_id = {policy.pk: Clock(policy) for policy in policies.prefetch_related("targets")}
+        self.none = Clock(None)
+
+    def get(self, policy_id: int | None) -> Clock:
+        return self.by_id.get(policy_id, self.none) if policy_id else self.none
+
+
+def _refresh_chunk(ids: list[int], clocks: _Clocks) -> None:
+    conversations = list(Conversation.objects.filter(id__in=ids).values(*_CONVERSATION_FIELDS))
+    messages: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    rows = (
+        Message.objects.filter(conversation_id__in=ids)
+        .exclude(direction=Direction.NOTE)
+        .order_by("conversation_id", "created_at", "id")
+        .values_list(
+            "conversation_id", "direction", "created_at", "author_user_id", "delivery_status"
+        )
+    )
+    for conversation_id, direction, created_at, author_id, delivery in rows:
+        if direction == Direction.OUTBOUND and delivery in _NOT_SENT:
+            continue
+        messages[conversation_id].append(
+            {"direction": direction, "at": created_at, "author": author_id}
+        )
+    conversation_facts = []
+    response_facts: list[ResponseFact] = []
+    for row in conversations:
+        clock = clocks.get(row["sla_policy_id"])
+        history = messages.get(row["id"], [])
+        conversation_facts.append(_conversation_fact(row, clock, history))
+        response_facts.extend(_response_facts(row, clock, history))
+    ResponseFact.objects.filter(conversation_id__in=ids).delete()
+    ConversationFact.objects.bulk_create(
+        conversation_facts,
+        update_conflicts=True,
+        unique_fields=["conversation"],
+        update_fields=[
+            field.name for field in ConversationFact._meta.concrete_fields if not field.primary_key
+        ],
+    )
+    ResponseFact.objects.bulk_create(response_facts, batch_size=1000)
+
+
+def _seconds(clock: Clock, start: dt.datetime, end: dt.datetime | None) -> int | None:
+    if end is None:
+        return None
+    if end <= start:
+        return 0
+    return int(business_time_between(clock.calendar, start, end).total_seconds())
+
+
+def _conversation_fact(
+    row: dict[str, Any], clock: Clock, history: list[dict[str, Any]]
+) -> ConversationFact:
+    inbound = sum(1 for message in history if message["direction"] == Direction.INBOUND)
+    return ConversationFact(
+        conversation_id=row["id"],
+        organisation_id=row["organisation_id"],
+        channel_id=row["channel_id"],
+        team_id=row["team_id"],
+        assignee_id=row["assignee_id"],
+        kind=row["kind"],
+        priority=row["priority"],
+        status=row["status"],
+        category=row["intent"],
+        opened_at=row["created_at"],
+        first_responded_at=row["first_responded_at"],
+        first_response_seconds=_seconds(clock, row["created_at"], row["first_responded_at"]),
+        resolved_at=row["resolved_at"],
+        resolution_due_at=row["resolution_due_at"],
+        resolution_seconds=_seconds(clock, row["created_at"], row["resolved_at"]),
+        inbound_count=inbound,
+        outbound_count=len(history) - inbound,
+    )
+
+
+def _response_facts(
+    row: dict[str, Any], clock: Clock, history: Iterable[dict[str, Any]]
+) -> list[ResponseFact]:
+    target = pick_target(clock.targets, priority=row["priority"], kind=row["kind"])
+    next_minutes = target.next_response_minutes if target else None
+    facts: list[ResponseFact] = []
+    waiting_since: dt.datetime | None = None
+    answered_once = False
+
+    def wait(responded_at: dt.datetime | None, agent_id: int | None) -> ResponseFact:
+        assert waiting_since is not None
+        is_first = not answered_once
+        if is_first:
+            customer_at = min(waiting_since, row["created_at"])
+            responded_at = row["first_responded_at"] or responded_at
+            due_at = row["first_response_due_at"]
+        else:
+            customer_at = waiting_since
+            due_at = (
+                add_business_time(clock.calendar, customer_at, dt.timedelta(minutes=next_minutes))
+                if next_minutes is not None
+                else None
+            )
+        return ResponseFact(
+            organisation_id=row["organisation_id"],
+            conversation_id=row["id"],
+            channel_id=row["channel_id"],
+            team_id=row["team_id"],
+            agent_id=agent_id,
+            is_first=is_first,
+            customer_at=customer_at,
+            responded_at=responded_at,
+            due_at=due_at,
+            business_seconds=_seconds(clock, customer_at, responded_at),
+        )
+
+    for message in history:
+        if message["direction"] == Direction.INBOUND:
+            if waiting_since is None:
+                waiting_since = message["at"]
+        elif waiting_since is not None:
+            facts.append(wait(message["at"], message["author"]))
+            waiting_since = None
+            answered_once = True
+        else:
+            # We wrote first (an outbound conversation): later customer messages are next waits.
+            answered_once = True
+    if waiting_since is not None:
+        facts.append(wait(None, None))
+    return facts
