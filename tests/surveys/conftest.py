@@ -1,0 +1,42 @@
+"""Fixtures for surveys: channels, a resolved conversation, an active on-resolve survey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rapport.accounts.models import Organisation, User
+from rapport.channels.models import Channel
+from rapport.inbox import services as inbox
+from rapport.inbox.models import Conversation
+from rapport.surveys import services
+from rapport.surveys.demo import STANDARD_QUESTIONS
+from rapport.surveys.models import Survey
+from tests.inbox.conftest import channel, email_channel, event  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def survey(sam: User) -> Survey:
+    return services.create_survey(
+        sam, name="After each conversation", questions=STANDARD_QUESTIONS, active=True
+    )
+
+
+def open_conversation(where: Channel, text: str = "Where is my order?", **kw: Any) -> Conversation:
+    result = inbox.ingest(where, [event(text, **kw)])
+    assert result.created == 1
+    return Conversation.objects.filter(channel=where).latest("id")
+
+
+def resolve(actor: User, conversation: Conversation, capture: Any) -> None:
+    with capture(execute=True):
+        inbox.update_conversation(actor, conversation, status="resolved")
+
+
+@pytest.fixture
+def conversation(org: Organisation, channel: Channel, alice: User) -> Conversation:  # noqa: F811
+    conv = open_conversation(channel)
+    inbox.reply(alice, conv, text="It left the warehouse this morning.")
+    conv.refresh_from_db()
+    return conv
