@@ -56,6 +56,7 @@ __all__ = [
     "SurveyScores",
     "TrendPoint",
     "agent_rows",
+    "org_zone",
     "service_summary",
     "team_rows",
 ]
@@ -228,7 +229,7 @@ def service_summary(
     if refresh:
         facts.refresh(organisation)
     now = timezone.now()
-    zone = _zone(organisation)
+    zone = org_zone(organisation)
     scope = _Scope(organisation, team, channel)
     conversations = scope.conversations()
     opened = conversations.filter(opened_at__gte=start, opened_at__lt=end)
@@ -304,7 +305,7 @@ class _Scope:
         return ComplaintResolution.objects.filter(**narrowed)
 
 
-def _zone(organisation: Organisation) -> zoneinfo.ZoneInfo:
+def org_zone(organisation: Organisation) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(organisation.time_zone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
