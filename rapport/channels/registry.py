@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapport.channels.models import Channel, ChannelKind
-from rapport.connectors.base import Connector, Permanent, PostResult, ReplyTarget
-from rapport.connectors.text import html_to_text
+from rapport.connectors.base import Connector, Permanent
 from rapport.lib import crypto
 
 # Kinds polled by the sync task.
@@ -142,39 +141,6 @@ def close(connector: object) -> None:
     closer = getattr(connector, "close", None)
     if callable(closer):
         closer()
-
-
-def find_own_reply(connector: object, target: ReplyTarget, text: str) -> PostResult | None:
-    """Look on the platform for a reply we already posted to `target`; None if none is found.
-
-    Used after an attempt whose outcome is unknown (a timeout), before trying
-    again. A connector may offer this itself as `find_own_reply(target, text)`;
-    Mastodon-compatible platforms are searched in the account's recent
-    statuses. Elsewhere None is returned and the retry relies on the
-    idempotency key alone (email derives its Message-ID from it).
-    """
-    from rapport.connectors.mastodon import MastodonConnector
-
-    own = getattr(connector, "find_own_reply", None)
-    if callable(own):
-        found: PostResult | None = own(target, text)
-        return found
-    if not isinstance(connector, MastodonConnector):
-        return None
-    me = connector.me()
-    # The adapter's _call maps Mastodon.py's errors to the connector errors; the
-    # adapter has no public "find my reply" operation (yet).
-    statuses = connector._call(
-        connector.client.account_statuses, me["id"], limit=40, exclude_reblogs=True
-    )
-    wanted = " ".join(text.split())
-    for status in statuses or ():
-        if str(status.get("in_reply_to_id") or "") != target.external_id:
-            continue
-        posted = " ".join(html_to_text(str(status.get("content") or "")).split())
-        if wanted in posted:
-            return PostResult(external_id=str(status["id"]), url=str(status.get("url") or ""))
-    return None
 
 
 def _required(values: Mapping[str, Any], name: str) -> str:

@@ -869,16 +869,16 @@ def deliver_message(message_id: int, *, now: dt.datetime | None = None) -> str:
     try:
         target = reply_target(message)
         connector = registry.build_connector(channel)
+        key = message.idempotency_key or f"rapport-{message.public_id}"
         if delivery.outcome_unknown:
             # The last attempt may have posted: look before posting again.
-            found = registry.find_own_reply(connector, target, message.text)
+            found = connector.find_own_post(
+                message.text, in_reply_to=target.external_id, idempotency_key=key
+            )
             if found is not None:
                 return _sent(message, delivery, found)
         posted = connector.reply(
-            target,
-            message.text,
-            idempotency_key=message.idempotency_key or f"rapport-{message.public_id}",
-            private=not message.is_public,
+            target, message.text, idempotency_key=key, private=not message.is_public
         )
         return _sent(message, delivery, posted)
     except RateLimited as exc:

@@ -174,6 +174,18 @@ class Connector(Protocol):
         """Publish a new post; one key never posts twice."""
         ...
 
+    def find_own_post(
+        self, text: str, *, in_reply_to: str | None = None, idempotency_key: str = ""
+    ) -> PostResult | None:
+        """Return our own recent post with this text, or None when there is none.
+
+        Asked after an attempt whose outcome is unknown (a timeout), before
+        posting again. With `in_reply_to`, only replies to that post count;
+        without, only top-level posts. A platform that cannot look (SMTP)
+        returns None, and the retry relies on the idempotency key alone.
+        """
+        ...
+
     def update_profile(
         self,
         *,

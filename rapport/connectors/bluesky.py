@@ -222,6 +222,18 @@ class BlueskyConnector:
             }
         return self._create_post(text, idempotency_key, extra)
 
+    def find_own_post(
+        self, text: str, *, in_reply_to: str | None = None, idempotency_key: str = ""
+    ) -> PostResult | None:
+        """Return the post that the idempotency key made, if it exists (see the protocol).
+
+        Our posts' record keys derive from their idempotency keys, so the
+        lookup is exact; without a key there is nothing to look up.
+        """
+        if not idempotency_key:
+            return None
+        return self._existing(self.did(), POST, tid_for(idempotency_key))
+
     def _create_post(self, text: str, idempotency_key: str, extra: Mapping[str, Any]) -> PostResult:
         repo = self.did()
         rkey = tid_for(idempotency_key)

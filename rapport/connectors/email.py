@@ -472,6 +472,16 @@ class EmailConnector:
     ) -> PostResult:
         raise Unsupported("An email inbox cannot publish posts.")
 
+    def find_own_post(
+        self, text: str, *, in_reply_to: str | None = None, idempotency_key: str = ""
+    ) -> PostResult | None:
+        """Return None: SMTP cannot tell what was sent.
+
+        A resend carries the same Message-ID (derived from the key), so the
+        receiving side and our own ingest see one message.
+        """
+        return None
+
     def update_profile(
         self,
         *,

@@ -142,6 +142,12 @@ class FeedConnector:
     ) -> PostResult:
         raise Unsupported("A review feed is read-only.")
 
+    def find_own_post(
+        self, text: str, *, in_reply_to: str | None = None, idempotency_key: str = ""
+    ) -> PostResult | None:
+        """Return None: nothing is ever posted to a feed."""
+        return None
+
     def update_profile(
         self,
         *,

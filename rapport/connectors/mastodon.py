@@ -61,6 +61,8 @@ _ROOT_CACHE_SIZE = 5000
 _DEFAULT_BACKOFF_SECONDS = 60
 _MEDIA_KINDS = {"image": "image/*", "video": "video/*", "gifv": "video/mp4", "audio": "audio/*"}
 _RETRYABLE_4XX = {408, 409, 425}
+# How many of our latest statuses are searched for a post whose outcome was unknown.
+RECENT_OWN_POSTS = 40
 
 
 class MastodonConnector:
@@ -319,6 +321,31 @@ class MastodonConnector:
         )
         return _post_result(status)
 
+    def find_own_post(
+        self, text: str, *, in_reply_to: str | None = None, idempotency_key: str = ""
+    ) -> PostResult | None:
+        """Look through the account's latest statuses for this text (see the protocol).
+
+        A reply may have gained an @mention in front of the text, so a reply
+        matches when it contains the text; a top-level post must equal it.
+        Mastodon keeps an Idempotency-Key for an hour only, so the text is
+        what is compared.
+        """
+        me_id = self.me()["id"]
+        statuses = self._call(
+            self.client.account_statuses, me_id, limit=RECENT_OWN_POSTS, exclude_reblogs=True
+        )
+        wanted = _normalised(text)
+        for status in statuses or ():
+            parent = str(status.get("in_reply_to_id") or "")
+            posted = _normalised(html_to_text(str(status.get("content") or "")))
+            if in_reply_to is not None:
+                if parent == in_reply_to and wanted in posted:
+                    return _post_result(status)
+            elif not parent and posted == wanted:
+                return _post_result(status)
+        return None
+
     def update_profile(
         self,
         *,
@@ -436,6 +463,10 @@ def _post_result(status: Mapping[str, Any]) -> PostResult:
         url=str(status.get("url") or ""),
         created_at=_datetime(status.get("created_at")),
     )
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _status(exc: MastodonError) -> int | None:

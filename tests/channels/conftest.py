@@ -54,6 +54,7 @@ class FakePlatform:
     posts: list[tuple[str, str, str]] = field(default_factory=list)  # (parent, text, key)
     fetch_cursors: list[str | None] = field(default_factory=list)
     reply_calls: int = 0
+    lookups: int = 0
 
 
 class FakeConnector:
@@ -87,9 +88,12 @@ class FakeConnector:
             raise Transient("Read timed out.")
         return posted
 
-    def find_own_reply(self, target: ReplyTarget, text: str) -> PostResult | None:
+    def find_own_post(
+        self, text: str, *, in_reply_to: str | None = None, idempotency_key: str = ""
+    ) -> PostResult | None:
+        self.state.lookups += 1
         for index, (parent, posted_text, _) in enumerate(self.state.posts, start=1):
-            if parent == target.external_id and posted_text == text:
+            if parent == in_reply_to and posted_text == text:
                 return PostResult(external_id=f"post-{index}")
         return None
 

@@ -131,3 +131,13 @@ def test_a_reply_on_a_web_form_goes_out_by_email(ada, alice, client):
 
     assert [m.to for m in mail.outbox] == [["maya@example.com"]]
     assert mail.outbox[0].subject == "Re: Beans"
+
+
+def test_the_platform_is_searched_only_after_an_unknown_outcome(social, platform, alice):
+    reply = inbox.reply(alice, _conversation(social, platform), text="On its way.")
+    platform.reply_failures = [RateLimited("slow down", reset_at=timezone.now())]
+
+    assert services.deliver_message(reply.pk) == "retrying"  # refused: outcome known
+    assert services.deliver_message(reply.pk, now=later()) == "sent"
+
+    assert platform.lookups == 0 and len(platform.posts) == 1

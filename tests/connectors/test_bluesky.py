@@ -337,3 +337,13 @@ def test_record_keys_are_valid_tids():
 
     assert len(key) == 13 and key[0] in "234567abcdefghij"
     assert key == tid_for("anything") != tid_for("something else")
+
+
+def test_find_own_post_looks_up_the_record_its_key_made(pds, bluesky):
+    state, _ = pds
+    ours = bluesky.publish("New roast today!", idempotency_key="launch")
+
+    found = bluesky.find_own_post("New roast today!", idempotency_key="launch")
+    assert found is not None and (found.external_id, found.url) == (ours.external_id, ours.url)
+    assert bluesky.find_own_post("New roast today!", idempotency_key="never-sent") is None
+    assert bluesky.find_own_post("New roast today!") is None  # no key, nothing to look up

@@ -233,3 +233,36 @@ def test_what_simulated_customers_post_arrives_through_the_adapter(connector, sa
     assert {e.author_handle for e in events} <= set(
         run.customers.values_list("account__username", flat=True)
     )
+
+
+def test_find_own_post_finds_our_reply_under_its_parent_only(connector, customer):
+    first = services.post_status(customer, text="@emberandoak is the shop open Sunday?")
+    other = services.post_status(customer, text="@emberandoak and do you sell gift cards?")
+    sent = connector.reply(
+        ReplyTarget(external_id=str(first.pk), author_handle="maya_okafor"),
+        "Yes, 9  to 3 on Sundays.",
+        idempotency_key="sunday",
+    )
+
+    found = connector.find_own_post("Yes, 9 to 3 on Sundays.", in_reply_to=str(first.pk))
+
+    # The @mention the adapter put in front, and spacing, do not hide it.
+    assert found is not None and found.external_id == sent.external_id
+    assert found.url.endswith(f"/{sent.external_id}")
+    assert connector.find_own_post("Yes, 9 to 3 on Sundays.", in_reply_to=str(other.pk)) is None
+    assert connector.find_own_post("Yes, 9 to 3 on Sundays.") is None  # not a top-level post
+    assert connector.find_own_post("Closed on Sundays.", in_reply_to=str(first.pk)) is None
+
+
+def test_find_own_post_matches_a_top_level_post_exactly(connector):
+    posted = connector.publish("Our new Ethiopia Guji is in!", idempotency_key="guji")
+
+    assert connector.find_own_post("Our new Ethiopia Guji is in!") == posted
+    assert connector.find_own_post("Our new Ethiopia Guji") is None
+
+
+def test_find_own_post_errors_are_typed(connector):
+    services.force_faults("unauthorized")
+
+    with pytest.raises(AuthRequired):
+        connector.find_own_post("anything", in_reply_to="1")
