@@ -475,10 +475,11 @@ def _invite(survey: Survey, conversation: Conversation, now: dt.datetime) -> Sur
     language = wording.choose(
         survey_languages(survey),
         wanted=[conversation.language, conversation.customer.language],
-        default=survey.default_language,
+        default="",
     )
+    # Unknown stays empty, so the page can follow the browser's Accept-Language instead.
     link = settings.SITE_URL.rstrip("/") + reverse("surveys:answer", args=[token])
-    text = wording.chrome(language)["invitation"].format(
+    text = wording.chrome(language or survey.default_language)["invitation"].format(
         organisation=conversation.organisation.name, link=link
     )
     try:
@@ -513,7 +514,8 @@ def _invite(survey: Survey, conversation: Conversation, now: dt.datetime) -> Sur
         # Resolved twice at once: the other resolution's hook invited them first.
         return "already_invited"
     if not route.in_conversation:
-        _mail(invitation, text, wording.chrome(language), conversation.organisation.name)
+        chrome = wording.chrome(language or survey.default_language)
+        _mail(invitation, text, chrome, conversation.organisation.name)
     return invitation
 
 
