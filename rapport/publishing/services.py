@@ -133,7 +133,7 @@ _CAMPAIGN_FIELDS = (
 )
 
 
-# --- Inputs --------------------------------------------------------------------------------------
+# --- Inputs ----------------------------------------
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ class _Resolved:
     assets: list[Asset]
 
 
-# --- Helpers ------------------------------------------------------------------------------------
+# --- Helpers ----------------------------------------
 
 
 def _now(now: dt.datetime | None = None) -> dt.datetime:
@@ -374,7 +374,7 @@ def _check_future(at: dt.datetime, now: dt.datetime) -> dt.datetime:
     return at
 
 
-# --- Compose ------------------------------------------------------------------------------------
+# --- Compose ----------------------------------------
 
 
 @transaction.atomic
@@ -529,7 +529,7 @@ def update_post(
     return post
 
 
-# --- Checks -----------------------------------------------------------------------------------
+# --- Checks ----------------------------------------
 
 
 def check_post(post: Post, *, on: dt.date | None = None) -> list[Finding]:
@@ -710,7 +710,7 @@ def _override_for(post: Post) -> ComplianceOverride | None:
     return post.overrides.filter(revision=post.revision).order_by("-created_at").first()
 
 
-# --- Approvals ---------------------------------------------------------------------------------
+# --- Approvals ----------------------------------------
 
 
 def rules_for_post(post: Post) -> list[ApprovalRule]:
@@ -869,7 +869,7 @@ def review_post(
     return review
 
 
-# --- Schedule, publish now, cancel ----------------------------------------------------------------
+# --- Schedule, publish now, cancel ----------------------------------------
 
 
 def _ready_to_schedule(actor: User, post: Post, override_reason: str | None) -> None:
@@ -1030,7 +1030,7 @@ def cancel_post(actor: User, post: Post, *, reason: str, now: dt.datetime | None
     return post
 
 
-# --- Queue slots ------------------------------------------------------------------------------
+# --- Queue slots ----------------------------------------
 
 
 @transaction.atomic
@@ -1113,7 +1113,7 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
-# --- The worker: publishing ------------------------------------------------------------------
+# --- The worker: publishing ----------------------------------------
 
 
 def due_variant_ids(now: dt.datetime | None = None, *, limit: int = 1000) -> list[int]:
@@ -1376,7 +1376,7 @@ def _retry(
     return "retrying"
 
 
-# --- Campaigns ----------------------------------------------------------------------------
+# --- Campaigns ----------------------------------------
 
 
 def _clean_campaign(fields: dict[str, Any]) -> dict[str, Any]:
@@ -1554,6 +1554,15 @@ def collect_ugc(campaign_id: int, *, limit: int = 40) -> int:
     return made
 
 
+def collect_ugc_now(actor: User, campaign: Campaign) -> int:
+    """Search a UGC campaign's hashtag now, instead of waiting for the worker."""
+    _require_work(actor)
+    _own(actor, campaign, "campaign")
+    if campaign.kind != CampaignKind.UGC:
+        raise DomainError("Only a user-generated content campaign collects posts.", code="not_ugc")
+    return collect_ugc(campaign.pk)
+
+
 @transaction.atomic
 def record_ugc_permission(
     actor: User, item: UgcItem, *, granted_on: dt.date, note: str = ""
@@ -1602,7 +1611,7 @@ def record_ugc_permission(
     return asset
 
 
-# --- Approval rules and banned words --------------------------------------------------------
+# --- Approval rules and banned words ----------------------------------------
 
 
 @transaction.atomic
@@ -1685,7 +1694,7 @@ def remove_banned_word(actor: User, banned: BannedWord) -> None:
     banned.delete()
 
 
-# --- The inbox's public replies ---------------------------------------------------------------
+# --- The inbox's public replies ----------------------------------------
 
 
 def check_reply(actor: User, conversation: Any, text: str, public: bool) -> None:
@@ -1712,7 +1721,7 @@ def check_reply(actor: User, conversation: Any, text: str, public: bool) -> None
         )
 
 
-# --- Profile look and feel ---------------------------------------------------------------------
+# --- Profile look and feel ----------------------------------------
 
 _PROFILE_FIELDS = ("display_name", "bio", "avatar", "header", "links")
 
@@ -1843,7 +1852,7 @@ def _upload_of(asset: Asset | None) -> MediaUpload | None:
     )
 
 
-# --- Metrics -------------------------------------------------------------------------------------
+# --- Metrics ----------------------------------------
 
 
 def channels_with_recent_posts(now: dt.datetime | None = None) -> list[int]:
