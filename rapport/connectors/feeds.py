@@ -174,7 +174,7 @@ def _event(entry: Mapping[str, Any], platform: str) -> InboundEvent:
     title = clean_text(str(entry.get("title") or ""))
     contents = entry.get("content") or []
     markup = str(contents[0].get("value", "")) if contents else str(entry.get("summary") or "")
-    author = entry.get("author_detail") or {}
+    author_name, author_email = author_of(entry)
     link = str(entry.get("link") or "")
     external_id = str(entry.get("id") or link or title)
     return InboundEvent(
@@ -182,9 +182,9 @@ def _event(entry: Mapping[str, Any], platform: str) -> InboundEvent:
         external_id=external_id[:255],
         kind=EventKind.REVIEW,
         text=html_to_text(markup) or title,
-        author_handle=clean_text(str(author.get("name") or entry.get("author") or "anonymous")),
-        author_name=clean_text(str(author.get("name") or "")),
-        author_email=str(author.get("email") or ""),
+        author_handle=author_name or author_email or "anonymous",
+        author_name=author_name,
+        author_email=author_email,
         created_at=_entry_time(entry),
         thread_id=external_id[:255],
         url=link,
@@ -192,6 +192,44 @@ def _event(entry: Mapping[str, Any], platform: str) -> InboundEvent:
         is_public=True,
         rating=rating_of(entry),
     )
+
+
+_EMAIL = re.compile(r"(?:mailto:)?([^\s@()<>\"',;:]+@[^\s@()<>\"',;:]+\.[^\s@()<>\"',;:]+)", re.I)
+
+
+def author_of(entry: Mapping[str, Any]) -> tuple[str, str]:
+    """Return the entry author's (name, email); either may be empty.
+
+    RSS writes `<author>jo@example.test (Jo Bloggs)</author>`, and feeds in
+    the wild also write `Jo Bloggs <jo@…>`, `Jo Bloggs (jo@…)`, `mailto:`
+    forms, a bare address, a bare name or `(Jo Bloggs)`. feedparser's
+    `author_detail` splits the common forms but garbles the rest, so the
+    raw text is read here; Atom's separate name and email come from
+    `author_detail` when there is no raw text.
+    """
+    detail = entry.get("author_detail") or {}
+    raw = clean_text(str(entry.get("author") or ""))
+    if not raw:
+        raw = clean_text(" ".join(str(detail.get(k) or "") for k in ("name", "email")))
+    found = _EMAIL.search(raw)
+    address = ""
+    if found:
+        local, _, domain = found.group(1).rpartition("@")
+        address = f"{local}@{domain.lower()}"
+        raw = raw[: found.start()] + raw[found.end() :]
+    name = raw
+    # What is left around the address: "()", "<>", quotes, a stray comma.
+    for _ in range(3):
+        name = name.strip().strip(",;").strip()
+        name = re.sub(r"^\(\s*\)|\(\s*\)$|^<\s*>|<\s*>$", "", name).strip()
+        if len(name) >= 2 and (name[0], name[-1]) in {("(", ")"), ('"', '"'), ("'", "'")}:
+            name = name[1:-1]
+    if "<" in name:
+        name = html_to_text(name)  # markup in a name (the address is already out of it)
+    if not address and detail.get("email"):
+        candidate = _EMAIL.fullmatch(str(detail["email"]).strip())
+        address = candidate.group(1) if candidate else ""
+    return name.strip()[:200], address[:254]
 
 
 def rating_of(entry: Mapping[str, Any]) -> float | None:

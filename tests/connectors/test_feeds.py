@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -152,3 +153,35 @@ def test_an_unreachable_feed_is_transient_and_a_bad_url_permanent():
         FeedConnector("http://127.0.0.1:9/feed", timeout=2).fetch(None)
     with pytest.raises(Permanent):
         FeedConnector("file:///etc/passwd")
+
+
+def test_rss_authors_are_split_into_name_and_email_in_every_form_feeds_use():
+    body = (Path(__file__).parent / "feeds" / "authors.rss").read_bytes()
+
+    authors = [(e.author_name, e.author_email, e.author_handle) for e in parse_feed(body)]
+
+    assert authors == [
+        ("Jo Bloggs", "jo@example.test", "Jo Bloggs"),
+        ("Zoë Ó Briain", "ZOE@example.test", "Zoë Ó Briain"),
+        ("Kemi Adeyemi", "kemi@example.test", "Kemi Adeyemi"),
+        ("Bloggs, Jo", "jo.b@example.test", "Bloggs, Jo"),
+        ("Leo Martin", "", "Leo Martin"),
+        ("", "sam@example.test", "sam@example.test"),
+        ("Aoife Byrne", "", "Aoife Byrne"),
+        ("Jo (JB) Bloggs", "jo@example.test", "Jo (JB) Bloggs"),
+        ("", "", "anonymous"),
+        ("Mia", "mia@example.test", "Mia"),
+    ]
+
+
+def test_atom_authors_keep_their_separate_name_and_email():
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Reviews</title><id>urn:r</id>
+<updated>2025-02-01T00:00:00Z</updated>
+<entry><id>urn:r:1</id><title>Good</title><updated>2025-02-01T08:00:00Z</updated>
+<author><name>Kemi Adeyemi</name><email>kemi@example.test</email></author>
+<summary>Good.</summary></entry></feed>"""
+
+    (entry,) = parse_feed(body)
+
+    assert (entry.author_name, entry.author_email) == ("Kemi Adeyemi", "kemi@example.test")
