@@ -39,7 +39,7 @@ def test_small_samples_use_fishers_exact_test():
 def test_a_large_difference_is_significant():
     result = compare.two_proportions(180, 200, 120, 200)
 
-    assert result.p_value < 0.001
+    assert result.p_value is not None and result.p_value < 0.001
     assert result.significant
 
 
