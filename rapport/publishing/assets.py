@@ -482,7 +482,11 @@ def search_assets(
         found = found.filter(licence_expires_on__gte=today, licence_expires_on__lte=soon)
     elif filters.expiry == "valid":
         found = found.filter(Q(licence_expires_on__isnull=True) | Q(licence_expires_on__gte=today))
-    return found.select_related("owner").annotate(use_count=Count("variants", distinct=True))
+    return (
+        found.select_related("owner")
+        .annotate(use_count=Count("variants", distinct=True))
+        .order_by("-created_at", "-id")
+    )
 
 
 def licences_in_use(viewer: User) -> list[str]:
