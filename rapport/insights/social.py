@@ -222,7 +222,7 @@ def _latest(field_name: str) -> Subquery:
 
 def published_variants(
     organisation: Organisation, start: dt.datetime, end: dt.datetime
-) -> QuerySet[PostVariant]:
+) -> QuerySet[Any]:
     """Variants published in the period, each with its latest metrics annotated."""
     media = PostVariant.assets.through.objects.filter(postvariant_id=OuterRef("pk"))
     return (
@@ -315,7 +315,7 @@ def social_summary(
     )
 
 
-def _post_rows(variants: QuerySet[PostVariant]) -> list[PostRow]:
+def _post_rows(variants: QuerySet[Any]) -> list[PostRow]:
     rows = variants.order_by("-m_engagement", "-published_at").values(
         "public_id",
         "channel__name",
@@ -351,7 +351,7 @@ def _post_rows(variants: QuerySet[PostVariant]) -> list[PostRow]:
     ]
 
 
-def _media(variants: QuerySet[PostVariant]) -> tuple[dict[int, MediaSplit], MediaSplit]:
+def _media(variants: QuerySet[Any]) -> tuple[dict[int, MediaSplit], MediaSplit]:
     rows = list(
         variants.values("channel_id", "has_media").annotate(n=Count("pk"), mean=Avg("m_engagement"))
     )
@@ -466,7 +466,7 @@ def _mentions(
     return by_channel, overall
 
 
-def _best_times(variants: QuerySet[PostVariant], zone: Any) -> list[TimeSlot]:
+def _best_times(variants: QuerySet[Any], zone: Any) -> list[TimeSlot]:
     rows = (
         variants.annotate(
             weekday=ExtractIsoWeekDay("published_at", tzinfo=zone),
@@ -482,7 +482,7 @@ def _best_times(variants: QuerySet[PostVariant], zone: Any) -> list[TimeSlot]:
 
 
 def _engagement_series(
-    variants: QuerySet[PostVariant], zone: Any, unit: str
+    variants: QuerySet[Any], zone: Any, unit: str
 ) -> list[tuple[dt.date, int]]:
     trunc = TruncDay if unit == "day" else TruncWeek
     rows = (
@@ -496,7 +496,7 @@ def _engagement_series(
 
 def _campaigns(
     organisation: Organisation,
-    variants: QuerySet[PostVariant],
+    variants: QuerySet[Any],
     start: dt.datetime,
     end: dt.datetime,
 ) -> list[CampaignResult]:
