@@ -12,7 +12,7 @@ from rapport.inbox import services as inbox
 from rapport.inbox.models import Conversation
 from rapport.surveys import services
 from rapport.surveys.demo import STANDARD_QUESTIONS
-from rapport.surveys.models import Survey
+from rapport.surveys.models import Survey, SurveyInvitation
 from tests.inbox.conftest import channel, email_channel, event  # noqa: F401  (fixtures)
 
 
@@ -40,3 +40,16 @@ def conversation(org: Organisation, channel: Channel, alice: User) -> Conversati
     inbox.reply(alice, conv, text="It left the warehouse this morning.")
     conv.refresh_from_db()
     return conv
+
+
+def invite(conversation_id: int, **kw: Any) -> SurveyInvitation:
+    """Invite for a conversation and return the invitation (the rules must allow it)."""
+    outcome = services.invite_for_conversation(conversation_id, **kw)
+    assert isinstance(outcome, SurveyInvitation), outcome
+    return outcome
+
+
+def token_of(invitation: SurveyInvitation) -> str:
+    """Return the token in the link the invitation's message carries."""
+    assert invitation.message is not None
+    return invitation.message.text.split("/surveys/r/")[1].split("/")[0]

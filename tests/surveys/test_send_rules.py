@@ -8,7 +8,7 @@ from rapport.customers.models import Identity
 from rapport.inbox.models import DeliveryStatus, Message
 from rapport.surveys import services
 from rapport.surveys.models import SentBy, Survey, SurveyInvitation, SurveyRun
-from tests.surveys.conftest import open_conversation, resolve
+from tests.surveys.conftest import invite, open_conversation, resolve, token_of
 
 
 def test_resolving_queues_a_private_reply_with_the_link(
@@ -21,9 +21,10 @@ def test_resolving_queues_a_private_reply_with_the_link(
     assert invitation.sent_by == SentBy.PLATFORM and invitation.status == "sent"
     assert invitation.channel_id == conversation.channel_id
     message = invitation.message
+    assert message is not None
     assert message.is_public is False and message.delivery_status == DeliveryStatus.SCHEDULED
     assert "/surveys/r/" in message.text
-    token = message.text.split("/surveys/r/")[1].split("/")[0]
+    token = token_of(invitation)
     assert services.hash_token(token) == invitation.token_hash
     assert token not in invitation.token_hash
 
@@ -110,10 +111,11 @@ def test_web_form_conversation_is_answered_by_mail_to_the_address_given(survey, 
     conversation.status = "resolved"
     conversation.save()
 
-    invitation = services.invite_for_conversation(conversation.pk)
+    invitation = invite(conversation.pk)
 
     assert invitation.sent_by == SentBy.WEBFORM and invitation.email == "ann@example.com"
     mail.outbox.clear()
+    assert invitation.message_id is not None
     result = channels.deliver_message(invitation.message_id)
     assert result == "sent"
     assert mail.outbox[0].to == ["ann@example.com"] and "/surveys/r/" in mail.outbox[0].body
@@ -129,7 +131,7 @@ def test_email_channel_replies_in_the_thread(survey, email_channel):
     )
     conversation.status = "resolved"
     conversation.save()
-    invitation = services.invite_for_conversation(conversation.pk)
+    invitation = invite(conversation.pk)
     assert invitation.sent_by == SentBy.EMAIL and invitation.message is not None
 
 
@@ -143,7 +145,7 @@ def test_channel_without_replies_falls_back_to_an_email_on_file(survey, org):
     Identity.objects.create(
         organisation=org, customer=conversation.customer, platform="email", handle="jo@example.com"
     )
-    invitation = services.invite_for_conversation(conversation.pk)
+    invitation = invite(conversation.pk)
     assert invitation.sent_by == SentBy.EMAIL and invitation.status == "sent"
     assert mail.outbox[-1].to == ["jo@example.com"] and "/surveys/r/" in mail.outbox[-1].body
     assert not Message.objects.filter(direction="out", conversation=conversation).exists()
@@ -173,7 +175,7 @@ def test_scheduled_survey_invites_its_segment_once_per_run(sam, channel):
 
     result = services.run_scheduled_survey(survey.pk, now=now)
 
-    assert result.invited == 2
+    assert result is not None and result.invited == 2
     assert services.run_scheduled_survey(survey.pk, now=now) is None  # claimed: not due again
     survey.refresh_from_db()
     assert survey.next_run_at == now + dt.timedelta(days=90)
