@@ -55,6 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from rapport.accounts.models import Organisation
     from rapport.channels.demo import seed_channels
     from rapport.inbox.demo import seed_inbox
+    from rapport.surveys.demo import seed_surveys
 
     print(f"Data directory: {settings.DATA_DIR}")
     _call("migrate", interactive=False, verbosity=0)
@@ -64,6 +65,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     seed_inbox(organisation)
     url = f"http://{args.host}:{args.port}"
     seed_channels(organisation, base_url=url)  # live traffic: sandbox, review feed, web form
+    seed_surveys(organisation)  # an on-resolve CSAT + NPS survey and three months of responses
     _print_logins(logins)
     env = {**os.environ, "RAPPORT_DEMO": "1"}
     server = subprocess.Popen(_granian_argv(args.host, args.port, workers=1), env=env)
