@@ -27,6 +27,7 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("Work", "Inbox", "inbox:inbox", Cap.INBOX_VIEW, "inbox"),
     NavItem("Work", "Customers", "customers:list", Cap.CUSTOMERS_VIEW),
+    NavItem("Insights", "Dashboards", "insights:service", Cap.INSIGHTS_VIEW),
     NavItem("Admin", "Users", "accounts:user_list", Cap.USERS_VIEW, "users"),
     NavItem("Admin", "Teams", "accounts:team_list", Cap.TEAMS_VIEW, "team"),
     NavItem("Admin", "Channels", "channels:list", Cap.CHANNELS_VIEW),
