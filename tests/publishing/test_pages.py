@@ -1,4 +1,5 @@
 """The publishing pages, for each role: they render, they refuse outsiders, lists stay cheap."""
+# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def campaign(mara: User) -> Campaign:
 
 
 @pytest.fixture
-def post(mara: User, account: Channel, campaign: Campaign, image: Asset) -> Post:  # noqa: F811
+def post(mara: User, account: Channel, campaign: Campaign, image: Asset) -> Post:
     return services.create_post(
         mara,
         title="Autumn latte launch",
@@ -102,7 +103,7 @@ def test_every_page_renders_for_each_role(
     post: Post,
     entry: CalendarEntry,
     campaign: Campaign,
-    image: Asset,  # noqa: F811
+    image: Asset,
 ) -> None:
     research.load_starting_set(post.organisation)
     user: User = request.getfixturevalue(role)
@@ -123,7 +124,7 @@ def test_outsider_is_refused_everywhere(
     post: Post,
     entry: CalendarEntry,
     campaign: Campaign,
-    image: Asset,  # noqa: F811
+    image: Asset,
 ) -> None:
     research.load_starting_set(post.organisation)
     client = web_as(charlie)
