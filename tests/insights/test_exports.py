@@ -57,7 +57,7 @@ def _xlsx(response) -> _Workbook:
 
 def _csv(response) -> list[list[str]]:
     assert isinstance(response, StreamingHttpResponse)
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[arg-type]
     return list(csv.reader(io.StringIO(text)))
 
 
