@@ -44,13 +44,20 @@ class ChannelForm(forms.Form):
     name = forms.CharField(max_length=100)
     kind = forms.ChoiceField(choices=ChannelKind.choices)
     sync_interval_seconds = forms.IntegerField(
-        label="Check every (seconds)", min_value=10, max_value=86400, initial=60
+        label="Check every (seconds)",
+        min_value=10,
+        max_value=86400,
+        initial=60,
+        required=False,
+        # A text box with a numeric keyboard: styled like every other field.
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     base_url = forms.URLField(
         assume_scheme="https",
         label="Server address",
         required=False,
         help_text="Mastodon or sandbox: e.g. https://mastodon.social",
+        widget=forms.TextInput(attrs={"inputmode": "url"}),
     )
     hashtags = forms.CharField(
         required=False, help_text="Mastodon or sandbox: hashtags to listen to, space-separated"
@@ -63,12 +70,23 @@ class ChannelForm(forms.Form):
         label="Feed address",
         required=False,
         help_text="Review feed (RSS/Atom)",
+        widget=forms.TextInput(attrs={"inputmode": "url"}),
     )
     address = forms.EmailField(label="Mailbox address", required=False)
     imap_host = forms.CharField(label="IMAP server", required=False, max_length=255)
-    imap_port = forms.IntegerField(label="IMAP port", required=False, initial=993)
+    imap_port = forms.IntegerField(
+        label="IMAP port",
+        required=False,
+        initial=993,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
     smtp_host = forms.CharField(label="SMTP server", required=False, max_length=255)
-    smtp_port = forms.IntegerField(label="SMTP port", required=False, initial=587)
+    smtp_port = forms.IntegerField(
+        label="SMTP port",
+        required=False,
+        initial=587,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
     username = forms.CharField(label="Mail login", required=False, max_length=255)
     password = _secret("Mail password")
     webhook_secret = _secret("Webhook signing secret", "Webhook: leave empty to have one generated")
@@ -76,10 +94,24 @@ class ChannelForm(forms.Form):
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.editing = editing
+        for name, (where, key) in _FIELDS.items():
+            kinds = [
+                kind
+                for kind, spec in registry.SPECS.items()
+                if key in (spec.config if where == "config" else spec.secrets)
+            ]
+            # The page shows only the fields of the chosen kind (channels/kind-fields.js).
+            self.fields[name].widget.attrs["data-kinds"] = " ".join(kinds)
+        # Pushed kinds (webhook, form) and phone logs are never polled.
+        polled = " ".join(sorted(registry.FETCHING_KINDS))
+        self.fields["sync_interval_seconds"].widget.attrs["data-kinds"] = polled
         if editing:
             self.fields["kind"].disabled = True
-            for name, (where, _) in _FIELDS.items():
-                if where == "secrets":
+            kind = str(self.initial.get("kind") or "")
+            for name in [*_FIELDS, "sync_interval_seconds"]:
+                if kind not in self.fields[name].widget.attrs["data-kinds"].split():
+                    del self.fields[name]  # a channel's kind never changes
+                elif _FIELDS.get(name, ("",))[0] == "secrets":
                     self.fields[name].help_text = "Stored encrypted; leave empty to keep it."
 
     def settings_for(self, kind: str) -> tuple[dict[str, Any], dict[str, str]]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rapport.accounts.models import User
 from rapport.accounts.roles import Cap
 from rapport.accounts.services import require
-from rapport.channels import selectors, services
+from rapport.channels import registry, selectors, services
 from rapport.channels.forms import ChannelForm, ContactForm
 from rapport.channels.models import Channel, ChannelKind
 from rapport.connectors import webhook
@@ -53,7 +53,7 @@ def channel_create(request: HttpRequest) -> HttpResponse:
                 kind=kind,
                 config=config,
                 secrets=secrets,
-                sync_interval_seconds=form.cleaned_data["sync_interval_seconds"],
+                sync_interval_seconds=form.cleaned_data.get("sync_interval_seconds") or 60,
             )
             messages.success(request, f"Channel “{created.channel.name}” added.")
             if created.webhook_secret:
@@ -84,7 +84,7 @@ def channel_detail(request: HttpRequest, channel_id: str) -> HttpResponse:
                     name=form.cleaned_data["name"],
                     config=config,
                     secrets=secrets,
-                    sync_interval_seconds=form.cleaned_data["sync_interval_seconds"],
+                    sync_interval_seconds=form.cleaned_data.get("sync_interval_seconds"),
                 )
                 messages.success(request, "Settings saved.")
                 return redirect("channels:detail", channel.public_id)
@@ -96,6 +96,7 @@ def channel_detail(request: HttpRequest, channel_id: str) -> HttpResponse:
         "secret_names": selectors.secret_names(channel) if can_manage else [],
         "is_webhook": channel.kind == ChannelKind.WEBHOOK,
         "is_webform": channel.kind == ChannelKind.WEBFORM,
+        "is_polled": channel.kind in registry.FETCHING_KINDS,
     }
     return render(request, "channels/detail.html", context)
 

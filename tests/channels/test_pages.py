@@ -112,3 +112,38 @@ def test_remove_from_the_page(web_as, ada, social):
     answer = web_as(ada).post(f"/channels/{social.public_id}/remove/")
 
     assert answer.status_code == 302 and not Channel.objects.filter(pk=social.pk).exists()
+
+
+def test_a_webhook_added_without_a_polling_interval_gets_the_default(web_as, ada):
+    answer = web_as(ada).post("/channels/new/", {"name": "Shop", "kind": "webhook"})
+
+    channel = Channel.objects.get(name="Shop")
+    assert answer.status_code == 302 and channel.sync_interval_seconds == 60
+    assert set(registry.secrets_of(channel)) == {"webhook_secret"}
+
+
+def test_a_bad_polling_interval_is_a_form_error(web_as, ada):
+    answer = web_as(ada).post(
+        "/channels/new/", {"name": "Shop", "kind": "webhook", "sync_interval_seconds": "often"}
+    )
+
+    assert answer.status_code == 200 and "Enter a whole number" in answer.content.decode()
+    assert not Channel.objects.exists()
+
+
+def test_the_settings_form_offers_only_the_fields_of_the_channels_kind(web_as, ada, social):
+    page = web_as(ada).get(f"/channels/{social.public_id}/").content.decode()
+
+    assert 'name="access_token"' in page and 'name="base_url"' in page
+    assert 'name="webhook_secret"' not in page and 'name="imap_host"' not in page
+    assert "Next check" in page
+
+
+def test_a_pushed_channel_has_no_polling_settings(web_as, ada):
+    web_as(ada).post("/channels/new/", {"name": "Shop", "kind": "webhook"})
+    channel = Channel.objects.get(name="Shop")
+
+    page = web_as(ada).get(f"/channels/{channel.public_id}/").content.decode()
+
+    assert 'name="webhook_secret"' in page and 'name="sync_interval_seconds"' not in page
+    assert "Next check" not in page
