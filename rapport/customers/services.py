@@ -58,14 +58,23 @@ def normalise_handle(handle: str) -> str:
     return handle.strip().lower()[:320]
 
 
-def resolve_identities(
+@dataclass(frozen=True)
+class ResolvedCustomer:
+    """What ingest needs of the customer behind an author: the id and the attributes."""
+
+    pk: int
+    attributes: dict[str, Any]
+
+
+def resolve_customers(
     organisation: Organisation, authors: Iterable[Author]
-) -> dict[tuple[str, str], Customer]:
+) -> dict[tuple[str, str], ResolvedCustomer]:
     """Return the customer behind each (platform, normalised handle), creating what is new.
 
     Built for ingest: one query finds known identities, two bulk inserts create
-    the rest, whatever the batch size. A customer who was merged into another
-    resolves to the surviving customer. Call inside the caller's transaction.
+    the rest, whatever the batch size, and no model instance is built. A
+    customer who was merged into another resolves to the surviving customer
+    (one more query when a batch meets one). Call inside the caller's transaction.
     """
     wanted: dict[tuple[str, str], Author] = {}
     for author in authors:
@@ -73,26 +82,41 @@ def resolve_identities(
         wanted.setdefault(key, author)
     if not wanted:
         return {}
-    found: dict[tuple[str, str], Customer] = {}
-    handles = {handle for _, handle in wanted}
-    known = Identity.objects.filter(organisation=organisation, handle__in=handles).select_related(
-        "customer__merged_into"
+    found: dict[tuple[str, str], ResolvedCustomer] = {}
+    merged: dict[tuple[str, str], int] = {}
+    known = Identity.objects.filter(
+        organisation=organisation,
+        platform__in={platform for platform, _ in wanted},
+        handle__in={handle for _, handle in wanted},
+    ).values_list(
+        "platform", "handle", "customer_id", "customer__merged_into_id", "customer__attributes"
     )
-    for identity in known:
-        key = (identity.platform, identity.handle)
-        if key in wanted:
-            customer = identity.customer
-            found[key] = customer.merged_into or customer
+    for platform, handle, customer_id, merged_into_id, attributes in known:
+        key = (platform, handle)
+        if key not in wanted:
+            continue
+        if merged_into_id is not None:
+            merged[key] = merged_into_id
+        else:
+            found[key] = ResolvedCustomer(customer_id, attributes or {})
+    if merged:
+        survivors = dict(
+            Customer.objects.filter(pk__in=set(merged.values())).values_list("pk", "attributes")
+        )
+        for key, survivor_id in merged.items():
+            found[key] = ResolvedCustomer(survivor_id, survivors.get(survivor_id) or {})
     missing = [key for key in wanted if key not in found]
     if missing:
-        customers = bulk.insert(
+        ids = bulk.insert_values(
+            Customer,
             [
-                Customer(
-                    organisation=organisation,
-                    display_name=(wanted[key].display_name or wanted[key].handle)[:200],
-                )
+                {
+                    "public_id": uuid.uuid4(),
+                    "organisation_id": organisation.pk,
+                    "display_name": (wanted[key].display_name or wanted[key].handle)[:200],
+                }
                 for key in missing
-            ]
+            ],
         )
         bulk.insert_values(
             Identity,
@@ -100,17 +124,26 @@ def resolve_identities(
                 {
                     "public_id": uuid.uuid4(),
                     "organisation_id": organisation.pk,
-                    "customer_id": customer.pk,
+                    "customer_id": customer_id,
                     "platform": key[0],
                     "handle": key[1],
                     "display_name": wanted[key].display_name[:200],
                 }
-                for key, customer in zip(missing, customers, strict=True)
+                for key, customer_id in zip(missing, ids, strict=True)
             ],
             read_ids=False,
         )
-        found.update(zip(missing, customers, strict=True))
+        found.update((key, ResolvedCustomer(pk, {})) for key, pk in zip(missing, ids, strict=True))
     return found
+
+
+def resolve_identities(
+    organisation: Organisation, authors: Iterable[Author]
+) -> dict[tuple[str, str], Customer]:
+    """`resolve_customers`, with each customer as a model instance (one more query)."""
+    resolved = resolve_customers(organisation, authors)
+    customers = Customer.objects.in_bulk({customer.pk for customer in resolved.values()})
+    return {key: customers[customer.pk] for key, customer in resolved.items()}
 
 
 # --- Customers as people see them: profile, identities, merges, privacy ----------

@@ -29,9 +29,14 @@ from rapport.accounts.models import Team, User
 from rapport.accounts.roles import Cap
 from rapport.channels.models import Channel
 from rapport.connectors.events import EventKind, InboundEvent
-from rapport.customers.models import Customer
-from rapport.customers.services import Author, normalise_handle, resolve_identities
+from rapport.customers.services import (
+    Author,
+    ResolvedCustomer,
+    normalise_handle,
+    resolve_customers,
+)
 from rapport.inbox import selectors, sla
+from rapport.inbox.indexing import insert_messages
 from rapport.inbox.models import (
     ACTIVE_STATUSES,
     Attachment,
@@ -174,7 +179,7 @@ def ingest(
 class _Pending:
     event: InboundEvent
     triage: TextTriage
-    customer: Customer
+    customer: ResolvedCustomer
     conversation: Conversation | None = None
 
 
@@ -194,7 +199,7 @@ def _ingest(
         _thread(channel, pending, now, result)
         stored = [p for p in pending if p.conversation is not None]
         rows = [_message_row(channel, p, now) for p in stored]
-        result.message_ids = bulk.insert_values(Message, rows)
+        result.message_ids = insert_messages(rows)
         result.created = len(rows)
         _attach_media(stored, result.message_ids, attachments or {})
         if cursor is not None:
@@ -226,7 +231,7 @@ def _prepare(channel: Channel, events: list[InboundEvent]) -> list[_Pending]:
     texts = [event.text[:MAX_MESSAGE_LENGTH] for event in events]
     triaged = classify(texts)
     authors = [_author(event) for event in events]
-    customers = resolve_identities(channel.organisation, authors)
+    customers = resolve_customers(channel.organisation, authors)
     return [
         _Pending(event, triage, customers[(author.platform, normalise_handle(author.handle))])
         for event, triage, author in zip(events, triaged, authors, strict=True)
@@ -246,17 +251,19 @@ def _thread(
     """Find or open each message's conversation; create and update conversations in bulk."""
     if not pending:
         return
-    by_parent = _conversations_by_parent(channel, pending)
-    by_thread = _conversations_by_thread(channel, pending)
-    open_by_customer = {
-        conv.customer_id: conv
-        for conv in Conversation.objects.filter(
-            channel=channel,
-            customer_id__in={p.customer.pk for p in pending},
-            status__in=ACTIVE_STATUSES,
-            merged_into__isnull=True,
-        ).order_by("last_message_at")
-    }
+    # One instance per conversation row, whichever way the batch finds it, so every
+    # message's changes land on the object that is written back.
+    loaded: dict[int, Conversation] = {}
+    by_parent = _conversations_by_parent(channel, pending, loaded)
+    by_thread = _conversations_by_thread(channel, pending, loaded)
+    open_by_customer: dict[int, Conversation] = {}
+    for conv in Conversation.objects.filter(
+        channel=channel,
+        customer_id__in={p.customer.pk for p in pending},
+        status__in=ACTIVE_STATUSES,
+        merged_into__isnull=True,
+    ).order_by("last_message_at"):
+        open_by_customer[conv.customer_id] = loaded.setdefault(conv.pk, conv)
     router: Router | None = None
     clock = sla.Clock(_default_policy(channel))
     batch_by_external: dict[str, Conversation] = {}
@@ -327,38 +334,59 @@ _TOUCHED_FIELDS = [
 ]
 
 
-def _conversations_by_parent(channel: Channel, pending: list[_Pending]) -> dict[str, Conversation]:
+def _conversations_by_parent(
+    channel: Channel, pending: list[_Pending], loaded: dict[int, Conversation]
+) -> dict[str, Conversation]:
     parents = {p.event.parent_id for p in pending if p.event.parent_id}
     if not parents:
         return {}
-    rows = Message.objects.filter(channel=channel, external_id__in=parents).select_related(
-        "conversation__merged_into"
+    links = list(
+        Message.objects.filter(channel=channel, external_id__in=parents).values_list(
+            "external_id", "conversation_id"
+        )
     )
-    return {row.external_id or "": _live(row.conversation) for row in rows}
+    live = _live({conversation_id for _, conversation_id in links}, loaded)
+    return {external_id or "": live[pk] for external_id, pk in links if pk in live}
 
 
-def _conversations_by_thread(channel: Channel, pending: list[_Pending]) -> dict[str, Conversation]:
+def _conversations_by_thread(
+    channel: Channel, pending: list[_Pending], loaded: dict[int, Conversation]
+) -> dict[str, Conversation]:
     keys = {p.event.thread_id for p in pending if p.event.thread_id}
     if not keys:
         return {}
-    found: dict[str, Conversation] = {}
-    rows = (
+    links = list(
         Conversation.objects.filter(channel=channel, thread_key__in=keys)
-        .select_related("merged_into")
         .order_by("last_message_at")
+        .values_list("thread_key", "pk")
     )
-    for conversation in rows:
-        found[conversation.thread_key] = _live(conversation)
-    return found
+    live = _live({pk for _, pk in links}, loaded)
+    # The most recent conversation of a thread wins.
+    return {thread_key: live[pk] for thread_key, pk in links if pk in live}
 
 
-def _live(conversation: Conversation) -> Conversation:
-    """Follow merges to the conversation that now holds the thread."""
-    seen = 0
-    while conversation.merged_into is not None and seen < 10:
-        conversation = conversation.merged_into
-        seen += 1
-    return conversation
+def _live(ids: set[int], loaded: dict[int, Conversation]) -> dict[int, Conversation]:
+    """Map each conversation id to the conversation that now holds it, following merges.
+
+    One query per level of merging (almost always one query in all).
+    """
+    resolved: dict[int, int] = {pk: pk for pk in ids}
+    wanted = set(ids) - set(loaded)
+    for _ in range(10):
+        if wanted:
+            for conversation in Conversation.objects.filter(pk__in=wanted):
+                loaded[conversation.pk] = conversation
+        moved = {
+            pk: loaded[target].merged_into_id
+            for pk, target in resolved.items()
+            if target in loaded and loaded[target].merged_into_id is not None
+        }
+        if not moved:
+            break
+        for pk, target in moved.items():
+            resolved[pk] = target  # type: ignore[assignment]
+        wanted = {target for target in moved.values() if target not in loaded}  # type: ignore[misc]
+    return {pk: loaded[target] for pk, target in resolved.items() if target in loaded}
 
 
 def _existing_conversation(
@@ -398,7 +426,7 @@ def _open(
     conversation = Conversation(
         organisation_id=channel.organisation_id,
         channel=channel,
-        customer=item.customer,
+        customer_id=item.customer.pk,
         subject=(event.subject or "")[:300],
         thread_key=(event.thread_id or event.external_id)[:500],
         is_public=event.is_public and event.kind != EventKind.DIRECT_MESSAGE,
