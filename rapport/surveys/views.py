@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport.accounts.models import Team, User
@@ -358,6 +359,10 @@ def _language(request: HttpRequest, survey: Survey, wanted: list[str]) -> str:
     )
 
 
+# The public pages are exempt from CSRF: the invitation's token is itself the secret a
+# forged cross-site post would need, a public link may be answered by anyone anyway, and
+# in-app browsers of social apps often drop the CSRF cookie between page and post.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     """The page an invitation's link opens: one response per token."""
@@ -375,6 +380,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     return _submit(request, survey, language=language, invitation=invitation)
 
 
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def public(request: HttpRequest, survey_id: str) -> HttpResponse:
     """A public-link survey: anyone may answer, within the abuse limits."""

@@ -60,3 +60,9 @@ def test_customer_answers_on_a_phone(page: Page, live_server, sam, alice, channe
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("table")).to_contain_text("courier was late")
     page.screenshot(path=str(ARTIFACTS / "survey-responses.png"), full_page=True)
+
+    page.get_by_role("link", name="Surveys").first.click()
+    page.get_by_role("link", name="How did we do?").click()
+    expect(page.locator("h1")).to_contain_text("How did we do?")
+    expect(page.locator(".score-cards")).to_contain_text("100.0%")
+    page.screenshot(path=str(ARTIFACTS / "survey-detail.png"), full_page=True)

@@ -160,12 +160,12 @@ def test_responses_page_with_a_cursor_in_fixed_queries(
     }
     _responses(survey, [(n % 5 + 1, n % 11, None) for n in range(45)], **links)
     client = api_as(ana)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         first = client.get("/surveys/responses?limit=20").json()
     seen = [item["id"] for item in first["items"]]
     cursor = first["next_cursor"]
     while cursor:
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(4):
             page = client.get(f"/surveys/responses?limit=20&cursor={cursor}").json()
         seen += [item["id"] for item in page["items"]]
         cursor = page["next_cursor"]

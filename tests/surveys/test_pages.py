@@ -116,7 +116,7 @@ def test_responses_page_filters_in_bounded_queries(
         for n in range(60)
     )
     client = web_as(ana)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(12):
         page = client.get("/surveys/responses/")
     assert page.status_code == 200 and page.content.decode().count("late courier") == 25
     filtered = client.get("/surveys/responses/?band=unsatisfied&theme=delivery").content.decode()
