@@ -42,7 +42,9 @@ from rapport.inbox.models import (
 )
 from rapport.inbox.sla import Clock, pick_target
 from rapport.insights.models import ConversationFact, FactState, ResponseFact
+from rapport.jobs.scheduler import every
 from rapport.lib.business_hours import add_business_time, business_time_between
+from rapport.lib.tasks import task
 
 CHUNK = 2000
 # Outbound messages that never reached the customer are not a response.
@@ -222,3 +224,15 @@ def _response_facts(
     if waiting_since is not None:
         facts.append(wait(None, None))
     return facts
+
+
+# --- the worker's periodic job ---------------------------------------------------------------
+
+
+@task()
+def refresh_facts() -> dict[str, int]:
+    """Bring every organisation's service rollups up to date (conversations recomputed)."""
+    return refresh_all()
+
+
+every(dt.timedelta(minutes=1), refresh_facts)

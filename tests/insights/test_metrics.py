@@ -187,3 +187,10 @@ def test_queries_do_not_grow_with_rows(data, django_assert_max_num_queries):
         metrics.service_summary(data.organisation, *OCTOBER)
     with django_assert_max_num_queries(14):
         metrics.agent_rows(data.organisation, *OCTOBER)
+
+
+def test_the_worker_job_refreshes_every_organisation(data, other_org):
+    result = facts.refresh_facts.call()
+
+    assert result == {data.organisation.slug: 5, other_org.slug: 0}
+    assert ResponseFact.objects.filter(organisation=data.organisation).count() == 7
