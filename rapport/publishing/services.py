@@ -1170,10 +1170,15 @@ def claim_variant(variant_id: int, *, now: dt.datetime | None = None) -> PostVar
     return PostVariant.objects.select_related("channel", "post").get(pk=variant_id)
 
 
-def publish_variant(variant_id: int, *, now: dt.datetime | None = None) -> str:
+def publish_variant(
+    variant_id: int, *, now: dt.datetime | None = None, connectors: dict[int, Any] | None = None
+) -> str:
     """Publish one variant through its account's connector, at most once on the platform.
 
     Returns "skipped" (not due or not ours), "published", "retrying" or "failed".
+    A worker publishing many variants may pass `connectors` (channel id ->
+    connector), kept between calls so each account's HTTP connection is reused;
+    the caller then closes them.
     """
     now = _now(now)
     variant = claim_variant(variant_id, now=now)
@@ -1181,7 +1186,12 @@ def publish_variant(variant_id: int, *, now: dt.datetime | None = None) -> str:
         return "skipped"
     connector = None
     try:
-        connector = registry.build_connector(variant.channel)
+        if connectors is not None and variant.channel_id in connectors:
+            connector = connectors[variant.channel_id]
+        else:
+            connector = registry.build_connector(variant.channel)
+            if connectors is not None:
+                connectors[variant.channel_id] = connector
         text = constraints.published_text(variant.text, variant.link)
         if variant.outcome_unknown:
             # The last attempt may have posted: look before posting again.
@@ -1205,7 +1215,8 @@ def publish_variant(variant_id: int, *, now: dt.datetime | None = None) -> str:
         logger.exception("publishing variant %s failed", variant.pk)
         return _retry(variant, now, f"{exc.__class__.__name__}: {exc}", unknown=True)
     finally:
-        registry.close(connector)
+        if connectors is None:
+            registry.close(connector)
 
 
 def find_own_post(connector: object, text: str) -> PostResult | None:
