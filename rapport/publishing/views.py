@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -558,6 +560,9 @@ def post_cancel(request: HttpRequest, post_id: str) -> HttpResponse:
 # --- Calendar -------------------------------------------------------------------------------
 
 
+# FullCalendar injects its own stylesheet and icon font at run time; this page alone lets it,
+# with a per-response nonce for the style element and data: fonts.
+@csp_update({"style-src": [NONCE], "font-src": ["data:"]})
 @login_required
 @require_GET
 def calendar_page(request: HttpRequest) -> HttpResponse:
@@ -704,7 +709,11 @@ def entry_create(request: HttpRequest) -> HttpResponse:
     actor = _user(request)
     require(actor, Cap.PUBLISHING_WORK)
     lists = {"campaigns": cal.campaigns_for_filter(actor), "channels": cal.social_accounts(actor)}
-    initial = {"starts_on": request.GET.get("date", "")[:10] or None, "all_day": True}
+    initial = {
+        "starts_on": request.GET.get("date", "")[:10] or None,
+        "all_day": True,
+        "campaign": request.GET.get("campaign", ""),
+    }
     form = EntryForm(request.POST or None, initial=initial, **lists)
     if request.method == "POST" and form.is_valid():
         with domain_errors_to_form(form):

@@ -38,6 +38,7 @@
       slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,listMonth" },
       buttonText: { today: "Today", month: "Month", week: "Week", list: "List" },
+      views: { timeGridWeek: { slotDuration: "01:00:00", scrollTime: "08:00:00" } },
       editable: canEdit,
       eventStartEditable: canEdit,
       events: { url: el.dataset.eventsUrl, extraParams: params, failure: () => say("The calendar could not load its events.", true) },
