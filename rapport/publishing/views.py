@@ -497,6 +497,7 @@ def post_submit(request: HttpRequest, post_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def post_review(request: HttpRequest, post_id: str) -> HttpResponse:
+    _post(_user(request), post_id)  # an unknown or foreign post is a 404 before anything else
     decision = request.POST.get("decision", "")
     note = request.POST.get("note", "")
     labels = {
@@ -519,6 +520,7 @@ def post_review(request: HttpRequest, post_id: str) -> HttpResponse:
 @require_POST
 def post_schedule(request: HttpRequest, post_id: str) -> HttpResponse:
     actor = _user(request)
+    _post(actor, post_id)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the date and time to publish at.")

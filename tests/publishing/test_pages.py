@@ -14,7 +14,14 @@ from rapport.accounts.models import User
 from rapport.channels.models import Channel
 from rapport.publishing import calendar as cal
 from rapport.publishing import research, services
-from rapport.publishing.models import Asset, CalendarEntry, Campaign, EntryKind, Post
+from rapport.publishing.models import (
+    Asset,
+    CalendarEntry,
+    Campaign,
+    EntryKind,
+    Post,
+    PostStatus,
+)
 from tests.publishing.posts_fixtures import (  # noqa: F401  (fixtures)
     _fresh_cache,
     account,
@@ -142,3 +149,187 @@ def test_outsider_is_refused_everywhere(
             continue  # their own (empty) organisation's lists
         assert client.get(url).status_code == 404, url
     assert client.get(reverse("publishing:asset_file", args=[image.public_id])).status_code == 404
+
+
+def _compose_data(account: Channel, text: str, **extra: Any) -> dict[str, Any]:
+    return {"accounts": [str(account.public_id)], "text": text, "title": "Launch", **extra}
+
+
+def test_live_check_flags_a_phone_number_and_shows_a_preview(
+    mara: User, web_as: Any, account: Channel
+) -> None:
+    client = web_as(mara)
+
+    flagged = client.post(
+        reverse("publishing:compose_check"),
+        _compose_data(account, "Call 020 7946 0958 to book!"),
+        headers={"HX-Request": "true"},
+    )
+    clean = client.post(
+        reverse("publishing:compose_check"), _compose_data(account, "Book at the counter!")
+    )
+
+    assert flagged.status_code == 200
+    assert b"finding-blocking" in flagged.content and b"phone number" in flagged.content
+    assert b"Call 020 7946 0958 to book!" in flagged.content  # the preview
+    assert b"No problems found" in clean.content
+
+
+def test_live_check_counts_against_the_platform_limit(
+    mara: User, web_as: Any, account: Channel
+) -> None:
+    response = web_as(mara).post(
+        reverse("publishing:compose_check"), _compose_data(account, "x" * 520)
+    )
+
+    assert b"520 / 500" in response.content
+    assert b"counter over" in response.content
+
+
+def test_composer_saves_a_draft_and_sends_it_for_review(
+    mara: User, web_as: Any, account: Channel, image: Asset
+) -> None:
+    client = web_as(mara)
+
+    response = client.post(
+        reverse("publishing:compose"),
+        _compose_data(
+            account,
+            "Autumn latte is back.",
+            assets=[str(image.public_id)],
+            first_comment="Menu on our site",
+            action="submit",
+        ),
+    )
+
+    post = Post.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("publishing:post_detail", args=[post.public_id])
+    variant = post.variants.get()
+    assert (variant.text, variant.first_comment, list(variant.assets.all())) == (
+        "Autumn latte is back.",
+        "Menu on our site",
+        [image],
+    )
+    assert post.status in (PostStatus.IN_REVIEW, PostStatus.APPROVED)
+
+
+def test_composer_refuses_an_over_long_post_and_keeps_the_text(
+    mara: User, web_as: Any, account: Channel
+) -> None:
+    response = web_as(mara).post(reverse("publishing:compose"), _compose_data(account, "y" * 600))
+
+    assert response.status_code == 400
+    assert b"y" * 600 in response.content
+    assert not Post.objects.exists()
+
+
+def test_composer_without_accounts_says_so(mara: User, web_as: Any) -> None:
+    response = web_as(mara).post(reverse("publishing:compose"), {"text": "Hello"})
+
+    assert response.status_code == 400
+    assert b"Choose at least one account" in response.content
+
+
+def test_manager_approves_and_schedules_from_the_post_page(
+    ada: User, mara: User, morgan: User, web_as: Any, account: Channel
+) -> None:
+    services.set_approval_rule(ada, account, approver_role="manager")
+    post = services.create_post(
+        mara, variants=[services.VariantInput(channel=account, text="Pumpkin pie is here.")]
+    )
+    services.submit_for_review(mara, post)
+    client = web_as(morgan)
+    when = (timezone.now() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+    client.post(reverse("publishing:post_review", args=[post.public_id]), {"decision": "approve"})
+    client.post(reverse("publishing:post_schedule", args=[post.public_id]), {"at": when})
+
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED
+    page = client.get(reverse("publishing:post_detail", args=[post.public_id]))
+    assert b"Approved" in page.content and b"Scheduled" in page.content
+
+
+def test_a_past_schedule_time_is_refused_with_a_message(
+    mara: User, web_as: Any, account: Channel
+) -> None:
+    post = services.create_post(
+        mara, variants=[services.VariantInput(channel=account, text="Soup of the day.")]
+    )
+    services.submit_for_review(mara, post)
+    client = web_as(mara)
+    past = (timezone.now() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+    response = client.post(
+        reverse("publishing:post_schedule", args=[post.public_id]), {"at": past}, follow=True
+    )
+
+    post.refresh_from_db()
+    assert post.status == PostStatus.APPROVED
+    assert b"flash-error" in response.content
+
+
+def test_agents_cannot_review_or_compose(
+    alice: User, mara: User, web_as: Any, account: Channel
+) -> None:
+    post = services.create_post(
+        mara, variants=[services.VariantInput(channel=account, text="Hot chocolate.")]
+    )
+    client = web_as(alice)
+
+    assert (
+        client.post(reverse("publishing:compose"), _compose_data(account, "x")).status_code == 403
+    )
+    assert (
+        client.post(reverse("publishing:compose_check"), _compose_data(account, "x")).status_code
+        == 403
+    )
+    client.post(reverse("publishing:post_cancel", args=[post.public_id]), {"reason": "no"})
+    post.refresh_from_db()
+    assert post.status == PostStatus.DRAFT
+
+
+def test_outsider_cannot_act_on_a_post(
+    charlie: User, mara: User, web_as: Any, account: Channel
+) -> None:
+    post = services.create_post(
+        mara, variants=[services.VariantInput(channel=account, text="Hot chocolate.")]
+    )
+    client = web_as(charlie)
+
+    for name in ("post_submit", "post_review", "post_schedule", "post_publish_now", "post_cancel"):
+        response = client.post(
+            reverse(f"publishing:{name}", args=[post.public_id]), {"reason": "x"}
+        )
+        assert response.status_code in (404, 302), name
+    post.refresh_from_db()
+    assert post.status == PostStatus.DRAFT
+
+
+def test_lists_keep_their_query_count(
+    mara: User,
+    web_as: Any,
+    account: Channel,
+    campaign: Campaign,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = web_as(mara)
+    for n in range(15):
+        post = services.create_post(
+            mara,
+            title=f"Post {n}",
+            campaign=campaign,
+            variants=[services.VariantInput(channel=account, text=f"Daily special {n}")],
+        )
+        if n % 2:
+            services.submit_for_review(mara, post)
+
+    for name in ("post_list", "review_queue", "campaign_list", "research"):
+        with django_assert_max_num_queries(14):
+            assert client.get(reverse(f"publishing:{name}")).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert (
+            client.get(reverse("publishing:campaign_detail", args=[campaign.public_id])).status_code
+            == 200
+        )
