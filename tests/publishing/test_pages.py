@@ -333,3 +333,16 @@ def test_lists_keep_their_query_count(
             client.get(reverse("publishing:campaign_detail", args=[campaign.public_id])).status_code
             == 200
         )
+
+
+def test_composer_library_search_returns_matching_media(mara: User, web_as: Any, org: Any) -> None:
+    make_image_asset(org, mara, title="Pumpkin pie")
+    make_image_asset(org, mara, title="Iced tea")
+
+    response = web_as(mara).get(
+        reverse("publishing:asset_list") + "?picker=1&q=pumpkin", headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200
+    assert b"Pumpkin pie" in response.content and b"Iced tea" not in response.content
+    assert b"<html" not in response.content

@@ -89,6 +89,17 @@
       const field = form.querySelector(`[data-account-field="${key}"]`);
       if (field) field.hidden = !event.target.checked;
     });
+    // A ticked library item moves to the chosen row, so a new search does not drop it.
+    form.addEventListener("change", (event) => {
+      const box = event.target;
+      if (!(box instanceof HTMLInputElement) || box.name !== "assets") return;
+      const chosen = document.getElementById("chosen-assets");
+      const label = box.closest("label");
+      if (box.checked && chosen && label && !chosen.contains(label)) {
+        label.classList.add("picked");
+        chosen.appendChild(label);
+      }
+    });
     form.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
