@@ -5,3 +5,14 @@ class InsightsConfig(AppConfig):
     name = "rapport.insights"
     label = "insights"
     verbose_name = "Insights: dashboards, brand-risk alerts, reports, recommendations"
+
+    def ready(self) -> None:
+        # Brand-risk alerts (I2): the detector watches every committed ingest batch.
+        from rapport.inbox import services as inbox_services
+        from rapport.insights import alerts
+
+        if alerts.on_ingested not in inbox_services.ingested_hooks:
+            inbox_services.ingested_hooks.append(alerts.on_ingested)
+
+        # Service rollups (I1): registers the periodic refresh of the dashboards' facts.
+        from rapport.insights import facts  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -239,3 +240,130 @@ class ComparisonOut(Schema):
 
 
 # --- end of dashboards, comparisons and exports (helper I1) ---------------------------------
+
+
+# --- Alerts, the monthly report and recommendations (helper I2) -----------------------------
+
+
+class PersonRefOut(Schema):
+    id: uuid.UUID = Field(..., alias="public_id")
+    email: str
+    full_name: str
+
+
+class AlertMessageOut(Schema):
+    id: uuid.UUID = Field(..., alias="public_id")
+    conversation: uuid.UUID
+    sent_at: dt.datetime
+    text: str
+    kind: str
+    sentiment: float | None
+    brand_risk: float | None
+
+    @staticmethod
+    def resolve_conversation(obj: Any) -> uuid.UUID:
+        return obj.conversation.public_id
+
+
+class AlertOut(Schema):
+    id: uuid.UUID = Field(..., alias="public_id")
+    title: str
+    scopes: list[str]
+    terms: list[str]
+    started_at: dt.datetime
+    triggered_at: dt.datetime
+    ended_at: dt.datetime | None
+    observed: int
+    expected: float
+    p_value: float
+    window_minutes: int
+    peak_observed: int
+    message_count: int
+    messages: list[AlertMessageOut] = Field(
+        default_factory=list, description="The first messages that raised it (up to 8)"
+    )
+    acknowledged_by: PersonRefOut | None
+    acknowledged_at: dt.datetime | None
+    action_taken: str
+
+    @staticmethod
+    def resolve_messages(obj: Any) -> list[Any]:
+        return list(getattr(obj, "sample", []))
+
+
+class AcknowledgeIn(Schema):
+    action_taken: str = Field(..., min_length=1, max_length=2000, description="What was done")
+
+
+class RecommendationOut(Schema):
+    id: uuid.UUID = Field(..., alias="public_id")
+    month: dt.date
+    rule: str
+    key: str
+    title: str
+    action: str
+    owner: str
+    evidence: dict[str, Any]
+    status: str
+    decided_by: PersonRefOut | None
+    decided_at: dt.datetime | None
+    decision_note: str
+
+
+class DecisionIn(Schema):
+    status: Literal["accepted", "dismissed", "proposed"]
+    note: str = Field("", max_length=2000)
+
+
+class KeyFigureOut(Schema):
+    label: str
+    value: str
+    previous: str
+    change: str
+    verdict: str
+    standard: str
+    note: str
+
+
+class NotableRowOut(Schema):
+    conversation: uuid.UUID = Field(..., alias="public_id")
+    title: str
+    channel: str
+    opened_at: dt.datetime
+    figure: str
+
+
+class NotableGroupOut(Schema):
+    key: str
+    title: str
+    why: str
+    rows: list[NotableRowOut]
+
+
+class ReportOut(Schema):
+    month: str
+    start: dt.datetime
+    end: dt.datetime
+    is_partial: bool
+    key_figures: list[KeyFigureOut]
+    standards: dict[str, int | None]
+    recommendations: list[RecommendationOut]
+    notable: list[NotableGroupOut]
+    alerts: int
+    html_url: str
+    pdf_url: str
+
+
+class RecipientIn(Schema):
+    email: str = Field(..., max_length=254)
+    name: str = Field("", max_length=100)
+
+
+class RecipientOut(Schema):
+    id: int
+    email: str
+    name: str
+    created_at: dt.datetime
+
+
+# --- end of alerts, the monthly report and recommendations (helper I2) ----------------------

@@ -6,12 +6,15 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from rapport.accounts.models import Organisation, Team, User
 from rapport.accounts.roles import Cap
 from rapport.channels.models import Channel
+from rapport.inbox.models import Message
 from rapport.insights import exports, metrics
+from rapport.insights.models import Alert, Recommendation, ReportRecipient
 from rapport.lib.errors import DomainError, NotAllowed, NotFound
 from rapport.lib.ids import parse_public_id
 
@@ -152,3 +155,68 @@ def scope_options(viewer: User) -> dict[str, list[tuple[str, str]]]:
 
 
 # --- end of dashboards, comparisons and exports (helper I1) ---------------------------------
+
+
+# --- Alerts, reports and recommendations (helper I2) ----------------------------------------
+
+
+def alerts_visible_to(viewer: User, *, only_unacknowledged: bool = False) -> QuerySet[Alert]:
+    """Return the organisation's brand-risk alerts, newest first, with a sample of messages."""
+    require_insights(viewer)
+    alerts = Alert.objects.filter(organisation=viewer.organisation).select_related(
+        "acknowledged_by"
+    )
+    if only_unacknowledged:
+        alerts = alerts.filter(acknowledged_at__isnull=True)
+    sample = Message.objects.select_related("conversation").order_by("sent_at")[:ALERT_SAMPLE]
+    return alerts.prefetch_related(Prefetch("messages", queryset=sample, to_attr="sample"))
+
+
+ALERT_SAMPLE = 8
+
+
+def get_alert_for_user(viewer: User, public_id: str | uuid.UUID) -> Alert:
+    require_insights(viewer)
+    alert = Alert.objects.filter(
+        organisation=viewer.organisation, public_id=parse_public_id(public_id, "alert")
+    ).first()
+    if alert is None:
+        raise NotFound("No such alert.")
+    return alert
+
+
+def get_recommendation_for_user(viewer: User, public_id: str | uuid.UUID) -> Recommendation:
+    require_insights(viewer)
+    found = Recommendation.objects.filter(
+        organisation=viewer.organisation,
+        public_id=parse_public_id(public_id, "recommendation"),
+    ).first()
+    if found is None:
+        raise NotFound("No such recommendation.")
+    return found
+
+
+def report_month_for_user(viewer: User, month: str) -> dt.date:
+    """Return the first day of the month a viewer asked for (YYYY-MM), checked."""
+    from rapport.insights.report import parse_month
+
+    require_insights(viewer)
+    return parse_month(
+        month, today=timezone.now().astimezone(metrics.org_zone(viewer.organisation)).date()
+    )
+
+
+def report_recipients(viewer: User) -> QuerySet[ReportRecipient]:
+    if not viewer.can(Cap.REPORTS_MANAGE):
+        raise NotAllowed("Your role does not allow managing the report's recipients.")
+    return ReportRecipient.objects.filter(organisation=viewer.organisation)
+
+
+def get_report_recipient(viewer: User, recipient_id: int) -> ReportRecipient:
+    found = report_recipients(viewer).filter(pk=recipient_id).first()
+    if found is None:
+        raise NotFound("No such recipient.")
+    return found
+
+
+# --- end of alerts, reports and recommendations (helper I2) ---------------------------------

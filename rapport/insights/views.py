@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from rapport.accounts.models import User
-from rapport.insights import compare, dashboards, exports, metrics, selectors, social
+from rapport.accounts.roles import Cap
+from rapport.insights import compare, dashboards, exports, metrics, report, selectors, social
+from rapport.insights import services as i2_services
 from rapport.lib.errors import DomainError, NotAllowed, NotFound
 
 # --- Dashboards, comparisons and exports (helper I1) ----------------------------------------
@@ -192,3 +198,147 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponseBase:
 
 
 # --- end of dashboards, comparisons and exports (helper I1) ---------------------------------
+
+
+# --- Alerts, the monthly report and recommendations (helper I2) -----------------------------
+
+
+@login_required
+def alerts_page(request: HttpRequest) -> HttpResponse:
+    viewer = _i1_user(request)
+    show = "open" if request.GET.get("show") == "open" else "all"
+    alerts = selectors.alerts_visible_to(viewer, only_unacknowledged=show == "open")[:100]
+    return render(
+        request,
+        "insights/alerts.html",
+        {"alerts": alerts, "show": show, "can_handle": viewer.can(Cap.ALERTS_HANDLE)},
+    )
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, alert_id: uuid.UUID) -> HttpResponse:
+    viewer = _i1_user(request)
+    alert = selectors.get_alert_for_user(viewer, alert_id)
+    try:
+        i2_services.acknowledge_alert(
+            viewer, alert, action_taken=request.POST.get("action_taken", "")
+        )
+        messages.success(request, "Alert acknowledged.")
+    except (NotAllowed, NotFound):
+        raise
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(f"{reverse('insights:alerts')}#alert-{alert.public_id}")
+
+
+def _last_month(viewer: User) -> dt.date:
+    today = timezone.now().astimezone(metrics.org_zone(viewer.organisation)).date()
+    return report.previous_month(today.replace(day=1))
+
+
+@login_required
+def reports_index(request: HttpRequest) -> HttpResponse:
+    viewer = _i1_user(request)
+    selectors.require_insights(viewer)
+    return redirect("insights:report", month=f"{_last_month(viewer):%Y-%m}")
+
+
+@login_required
+def report_page(request: HttpRequest, month: str) -> HttpResponse:
+    viewer = _i1_user(request)
+    first_day = selectors.report_month_for_user(viewer, month)
+    built = report.build(viewer.organisation, first_day)
+    can_decide = viewer.can(Cap.REPORTS_MANAGE)
+    today = timezone.now().astimezone(metrics.org_zone(viewer.organisation)).date()
+    following = report.next_month(first_day)
+    return render(
+        request,
+        "insights/report.html",
+        {
+            "report": built,
+            "month_key": f"{first_day:%Y-%m}",
+            "previous_month": f"{report.previous_month(first_day):%Y-%m}",
+            "previous_label": f"{report.previous_month(first_day):%B %Y}",
+            "next_month": f"{following:%Y-%m}" if following <= today else "",
+            "next_label": f"{following:%B %Y}",
+            "can_decide": can_decide,
+            "recipients": selectors.report_recipients(viewer) if can_decide else [],
+        },
+    )
+
+
+@login_required
+def report_pdf(request: HttpRequest, month: str) -> HttpResponse:
+    viewer = _i1_user(request)
+    first_day = selectors.report_month_for_user(viewer, month)
+    built = report.build(viewer.organisation, first_day)
+    response = HttpResponse(report.render_pdf(built), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report.filename(built, "pdf")}"'
+    return response
+
+
+@login_required
+@require_POST
+def recommendation_decide(request: HttpRequest, recommendation_id: uuid.UUID) -> HttpResponse:
+    viewer = _i1_user(request)
+    found = selectors.get_recommendation_for_user(viewer, recommendation_id)
+    try:
+        i2_services.decide_recommendation(
+            viewer,
+            found,
+            status=request.POST.get("status", ""),
+            note=request.POST.get("note", ""),
+        )
+    except (NotAllowed, NotFound):
+        raise
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(f"{reverse('insights:report', args=[f'{found.month:%Y-%m}'])}#recommendations")
+
+
+class RecipientForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    name = forms.CharField(max_length=100, required=False)
+
+
+@login_required
+@require_POST
+def recipients(request: HttpRequest) -> HttpResponse:
+    viewer = _i1_user(request)
+    selectors.report_recipients(viewer)  # refuses roles that cannot manage them
+    form = RecipientForm(request.POST)
+    if form.is_valid():
+        try:
+            i2_services.add_report_recipient(
+                viewer, email=form.cleaned_data["email"], name=form.cleaned_data["name"]
+            )
+            messages.success(request, f"{form.cleaned_data['email']} will get the report.")
+        except (NotAllowed, NotFound):
+            raise
+        except DomainError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, "Enter a valid email address.")
+    return redirect(_back_to_report(request, viewer))
+
+
+@login_required
+@require_POST
+def recipient_remove(request: HttpRequest, recipient_id: int) -> HttpResponse:
+    viewer = _i1_user(request)
+    i2_services.remove_report_recipient(
+        viewer, selectors.get_report_recipient(viewer, recipient_id)
+    )
+    messages.success(request, "Recipient removed.")
+    return redirect(_back_to_report(request, viewer))
+
+
+def _back_to_report(request: HttpRequest, viewer: User) -> str:
+    month = request.POST.get("next", "")
+    if not report.MONTH.match(month):
+        month = f"{_last_month(viewer):%Y-%m}"
+    return f"{reverse('insights:report', args=[month])}#recipients"
+
+
+# --- end of alerts, the monthly report and recommendations (helper I2) ----------------------

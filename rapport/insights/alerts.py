@@ -1,0 +1,558 @@
+"""The brand-risk and crisis detector: an online watch over the inbound stream.
+
+Every ingested batch adds its messages to 15-minute buckets (by the messages'
+own `sent_at`, so a replayed or simulated stream behaves like a live one):
+all inbound messages, the negative or high-risk ones, and per word those that are
+not praise ("term:charged": a question about a double charge counts too). The
+count of the last 30 minutes is then compared with what this organisation's own
+history expects at this time of day:
+
+    expected = a blend of the recent mean per bucket (last 7 days, up to 2 h ago)
+               and the mean of the same hour of day on earlier days,
+               never below a floor (a new organisation has no history yet)
+
+A Poisson upper-tail p-value below RAISE_P with at least MIN_COUNT messages raises
+an alert. Hysteresis keeps one spike one alert: while an alert is open, any
+window still unusual at the looser SUSTAIN_P extends it (and adds its messages);
+it ends after QUIET of the messages' time without such a window. One organisation
+has at most one open alert: a word spike during an overall spike is the same
+incident, and its words are listed on that alert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import zoneinfo
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Min, Q, Sum
+from django.urls import NoReverseMatch, reverse
+from scipy.stats import poisson
+
+from rapport.accounts.models import Organisation, User
+from rapport.inbox.models import Direction, Kind, Message, Notification
+from rapport.insights.models import Alert, AlertBucket
+
+logger = logging.getLogger(__name__)
+
+BUCKET = dt.timedelta(minutes=15)
+WINDOW_BUCKETS = 2  # the window judged: this quarter-hour and the one before
+HISTORY = dt.timedelta(days=7)
+# The most recent history is left out of the baseline, so a spike that builds up
+# over an hour does not raise its own expectation before it is noticed.
+HISTORY_GAP = dt.timedelta(hours=2)
+TIME_OF_DAY_SLOTS = 4  # the same hour of day: this quarter-hour and 4 either side
+PRIOR_BUCKETS = 9.0  # how much the overall mean weighs against the time-of-day mean
+FLOOR_PER_BUCKET = {"negative": 0.5, "term": 0.25}  # one per half-hour / per hour
+RAISE_P = {"negative": 1e-3, "term": 1e-5}  # words are many tests at once: stricter
+MIN_COUNT = {"negative": 6, "term": 6}
+SUSTAIN_P = 0.01
+SUSTAIN_MIN = 3
+QUIET = dt.timedelta(hours=2)
+# Words are judged only once a day of history says which ones are everyday (a product
+# name, "order"); the overall count is judged after a few hours, against its floor.
+WARMUP = {"negative": dt.timedelta(hours=4), "term": dt.timedelta(hours=18)}
+MAX_EVALUATIONS = 8  # a backfill of days is counted, but only its last buckets are judged
+MAX_MESSAGES = 500
+MAX_TERMS_PER_MESSAGE = 12
+
+# What makes an inbound message "negative or high-risk" (triage's own fields).
+NEGATIVE_KINDS = (Kind.COMPLAINT, Kind.ABUSE)
+NEGATIVE_SENTIMENT = -0.35
+HIGH_BRAND_RISK = 0.5
+
+_WORD = re.compile(r"(?<![@#\w])[^\W\d_][\w'’-]{2,}", re.UNICODE)
+STOPWORDS = frozenset(
+    """
+    about above after again against all also always am an and any are aren't around as at
+    back be because been before being below between both but by can can't cannot could
+    couldn't did didn't do does doesn't doing don't down during each even ever every few
+    for from further get got had hadn't has hasn't have haven't having he her here hers
+    herself him himself his how i'm i've if in into is isn't it it's its itself just know
+    let's like made make many may me more most much must my myself need never no nor not now
+    of off on once one only or other our ours ourselves out over own please really said same
+    say see she should shouldn't since so some still such than thank thanks that that's the
+    their theirs them themselves then there there's these they they're this those though
+    through to today too under until up us very via was wasn't way we we're were weren't
+    what what's when where which while who why will with won't would wouldn't yet you
+    you're your yours yourself hello morning evening hey hi guys anyone else happened
+    seriously again honestly literally already actually someone something anything
+    """.split()  # noqa: SIM905 - a word list reads better as words
+)
+
+
+def is_negative(kind: str, sentiment: float | None, brand_risk: float | None) -> bool:
+    """Return whether triage reads an inbound message as negative or a risk to the brand."""
+    return (
+        kind in NEGATIVE_KINDS
+        or (sentiment is not None and sentiment <= NEGATIVE_SENTIMENT)
+        or (brand_risk is not None and brand_risk >= HIGH_BRAND_RISK)
+    )
+
+
+def is_positive(kind: str, sentiment: float | None) -> bool:
+    """Return whether a message is praise or clearly warm (its words are no topic of concern)."""
+    return kind in (Kind.PRAISE, Kind.UGC) or (sentiment is not None and sentiment >= 0.4)
+
+
+def terms(text: str) -> list[str]:
+    """Return the distinct content words of a message, lower-cased, in order of appearance."""
+    seen: dict[str, None] = {}
+    for match in _WORD.finditer(text.lower()):
+        word = match.group(0).strip("'’-").replace("’", "'")
+        if len(word) < 4 or word in STOPWORDS:
+            continue
+        seen.setdefault(word[:70], None)
+        if len(seen) >= MAX_TERMS_PER_MESSAGE:
+            break
+    return list(seen)
+
+
+def bucket_of(moment: dt.datetime) -> dt.datetime:
+    moment = moment.astimezone(dt.UTC)
+    return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+
+
+def _slot(bucket: dt.datetime, zone: dt.tzinfo) -> int:
+    local = bucket.astimezone(zone)
+    return local.hour * 4 + local.minute // 15
+
+
+def _zone(organisation: Organisation) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(organisation.time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def _family(scope: str) -> str:
+    return "term" if scope.startswith("term:") else "negative"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    scope: str
+    observed: int
+    expected: float
+    p_value: float
+
+    @property
+    def family(self) -> str:
+        return _family(self.scope)
+
+    @property
+    def raises(self) -> bool:
+        family = self.family
+        return self.observed >= MIN_COUNT[family] and self.p_value < RAISE_P[family]
+
+    @property
+    def sustains(self) -> bool:
+        return self.observed >= SUSTAIN_MIN and self.p_value < SUSTAIN_P
+
+
+# --- The ingest hook ----------------------------------------------------------------------
+
+
+def on_ingested(result: object) -> None:
+    """Count a committed batch into the buckets and judge its latest quarter-hours."""
+    ids = list(getattr(result, "message_ids", []) or [])
+    if ids:
+        observe(ids)
+
+
+def observe(message_ids: Sequence[int]) -> list[Alert]:
+    """Count these inbound messages and return the alerts raised or extended by them."""
+    rows = list(
+        Message.objects.filter(pk__in=message_ids, direction=Direction.INBOUND)
+        .select_related("organisation")
+        .only(
+            "pk",
+            "organisation",
+            "sent_at",
+            "text",
+            "kind",
+            "sentiment",
+            "brand_risk",
+        )
+    )
+    by_org: dict[int, list[Message]] = defaultdict(list)
+    for row in rows:
+        by_org[row.organisation_id].append(row)
+    touched: list[Alert] = []
+    for messages in by_org.values():
+        touched += _observe_organisation(messages[0].organisation, messages)
+    return touched
+
+
+def _observe_organisation(organisation: Organisation, messages: list[Message]) -> list[Alert]:
+    zone = _zone(organisation)
+    counts: Counter[tuple[str, dt.datetime]] = Counter()
+    negative_by_bucket: dict[dt.datetime, list[Message]] = defaultdict(list)
+    for message in messages:
+        bucket = bucket_of(message.sent_at)
+        counts[("inbound", bucket)] += 1
+        negative = is_negative(message.kind, message.sentiment, message.brand_risk)
+        if negative:
+            counts[("negative", bucket)] += 1
+            negative_by_bucket[bucket].append(message)
+        if negative or not is_positive(message.kind, message.sentiment):
+            for word in terms(message.text):
+                counts[(f"term:{word}", bucket)] += 1
+    _add(organisation, counts, zone)
+    touched: list[Alert] = []
+    buckets = sorted({bucket for _, bucket in counts})[-MAX_EVALUATIONS:]
+    for bucket in buckets:
+        latest = max(m.sent_at for m in messages if bucket_of(m.sent_at) == bucket)
+        scopes = {scope for scope, b in counts if b == bucket and scope != "inbound"}
+        if not scopes:
+            alert = _open_alert(organisation)
+            if alert is not None:
+                _maybe_end(alert, latest)
+            continue
+        verdicts = judge(organisation, sorted(scopes), bucket, zone)
+        alert = _act(organisation, verdicts, bucket, latest, negative_by_bucket.get(bucket, []))
+        if alert is not None and alert not in touched:
+            touched.append(alert)
+    return touched
+
+
+def _add(
+    organisation: Organisation, counts: Counter[tuple[str, dt.datetime]], zone: dt.tzinfo
+) -> None:
+    # Create missing rows first (ignoring ones another batch made), then increment in
+    # the database, so two batches counting into one bucket never lose a message.
+    AlertBucket.objects.bulk_create(
+        [
+            AlertBucket(
+                organisation=organisation,
+                scope=scope[:80],
+                bucket_start=bucket,
+                slot=_slot(bucket, zone),
+                count=0,
+            )
+            for scope, bucket in counts
+        ],
+        ignore_conflicts=True,
+    )
+    by_amount: dict[tuple[dt.datetime, int], list[str]] = defaultdict(list)
+    for (scope, bucket), amount in counts.items():
+        by_amount[(bucket, amount)].append(scope[:80])
+    for (bucket, amount), scopes in by_amount.items():
+        AlertBucket.objects.filter(
+            organisation=organisation, bucket_start=bucket, scope__in=scopes
+        ).update(count=F("count") + amount)
+
+
+# --- Judging ------------------------------------------------------------------------------
+
+
+def judge(
+    organisation: Organisation, scopes: Sequence[str], bucket: dt.datetime, zone: dt.tzinfo
+) -> list[Verdict]:
+    """Return, per scope, the window's count against what history expects at this time."""
+    window_start = bucket - BUCKET * (WINDOW_BUCKETS - 1)
+    history_end = bucket - HISTORY_GAP
+    own = AlertBucket.objects.filter(organisation=organisation)
+    first = own.filter(scope="inbound").aggregate(first=Min("bucket_start"))["first"]
+    history_start = max(bucket - HISTORY, first or history_end)
+    history_buckets = max(0.0, (history_end - history_start) / BUCKET)
+    observed = _sums(
+        own.filter(scope__in=scopes, bucket_start__gte=window_start, bucket_start__lte=bucket)
+    )
+    in_history = own.filter(
+        scope__in=scopes, bucket_start__gte=history_start, bucket_start__lt=history_end
+    )
+    total = _sums(in_history)
+    slot = _slot(bucket, zone)
+    near = _slot_range(slot)
+    same_time = _sums(in_history.filter(near))
+    same_time_buckets = _same_time_buckets(history_start, history_end)
+    verdicts = []
+    for scope in scopes:
+        family = _family(scope)
+        if history_end - history_start < WARMUP[family]:
+            continue
+        mean = total.get(scope, 0) / history_buckets if history_buckets >= 1 else 0.0
+        rate = (same_time.get(scope, 0) + PRIOR_BUCKETS * mean) / (
+            same_time_buckets + PRIOR_BUCKETS
+        )
+        expected = max(rate, FLOOR_PER_BUCKET[family]) * WINDOW_BUCKETS
+        count = observed.get(scope, 0)
+        # P(X >= count) for a Poisson count with the expected mean.
+        p_value = float(poisson.sf(count - 1, expected)) if count else 1.0
+        verdicts.append(Verdict(scope, count, expected, p_value))
+    return verdicts
+
+
+def _sums(queryset: object) -> dict[str, int]:
+    rows = queryset.values("scope").annotate(total=Sum("count"))  # type: ignore[attr-defined]
+    return {row["scope"]: int(row["total"] or 0) for row in rows}
+
+
+def _slot_range(slot: int) -> Q:
+    low, high = slot - TIME_OF_DAY_SLOTS, slot + TIME_OF_DAY_SLOTS
+    if low < 0:
+        return Q(slot__gte=96 + low) | Q(slot__lte=high)
+    if high > 95:
+        return Q(slot__gte=low) | Q(slot__lte=high - 96)
+    return Q(slot__gte=low, slot__lte=high)
+
+
+def _same_time_buckets(start: dt.datetime, end: dt.datetime) -> float:
+    """Return how many quarter-hours of the history fall in a time-of-day range (prorated)."""
+    if end <= start:
+        return 0.0
+    return (end - start) / dt.timedelta(days=1) * (2 * TIME_OF_DAY_SLOTS + 1)
+
+
+def _open_alert(organisation: Organisation) -> Alert | None:
+    return (
+        Alert.objects.filter(organisation=organisation, ended_at__isnull=True)
+        .order_by("-triggered_at")
+        .first()
+    )
+
+
+def _maybe_end(alert: Alert, now: dt.datetime) -> bool:
+    if now - alert.last_signal_at >= QUIET:
+        alert.ended_at = alert.last_signal_at
+        alert.save(update_fields=["ended_at", "updated_at"])
+        return True
+    return False
+
+
+def _act(
+    organisation: Organisation,
+    verdicts: list[Verdict],
+    bucket: dt.datetime,
+    latest: dt.datetime,
+    batch_negative: list[Message],
+) -> Alert | None:
+    alert = _open_alert(organisation)
+    if alert is not None and _maybe_end(alert, latest):
+        alert = None
+    raising = [v for v in verdicts if v.raises]
+    if alert is not None:
+        sustaining = [v for v in verdicts if v.sustains]
+        if not sustaining:
+            return None
+        _extend(alert, sustaining, latest, batch_negative)
+        return alert
+    if not raising:
+        return None
+    return _raise(organisation, raising, bucket, latest)
+
+
+def _extend(
+    alert: Alert, verdicts: list[Verdict], latest: dt.datetime, messages: list[Message]
+) -> None:
+    scopes = list(alert.scopes)
+    scopes += [v.scope for v in verdicts if v.raises and v.scope not in scopes]
+    alert.scopes = scopes
+    alert.terms = [*alert.terms, *(w for w in _terms_of(scopes) if w not in alert.terms)]
+    alert.last_signal_at = max(alert.last_signal_at, latest)
+    alert.peak_observed = max(alert.peak_observed, *(v.observed for v in verdicts))
+    room = MAX_MESSAGES - alert.message_count
+    if room > 0 and messages:
+        alert.messages.add(*[m.pk for m in messages[:room]])
+        alert.message_count = alert.messages.count()
+        # The first half-hour of a spike is a small sample; name it again as it grows.
+        grown = list(alert.messages.only("pk", "text"))
+        found = _top_terms(alert.organisation, grown, bucket_of(alert.triggered_at))
+        named = [w for w in alert.terms if f"term:{w}" in alert.scopes]
+        alert.terms = [*named, *(w for w in found if w not in named)][:5]
+        alert.title = _title_from(alert, alert.terms)
+    alert.save(
+        update_fields=[
+            "scopes",
+            "terms",
+            "title",
+            "last_signal_at",
+            "peak_observed",
+            "message_count",
+            "updated_at",
+        ]
+    )
+
+
+def _terms_of(scopes: Iterable[str]) -> list[str]:
+    return [scope.removeprefix("term:") for scope in scopes if scope.startswith("term:")]
+
+
+def _raise(
+    organisation: Organisation, verdicts: list[Verdict], bucket: dt.datetime, latest: dt.datetime
+) -> Alert:
+    # The strongest signal names the alert: the overall count when it tripped, else a word.
+    overall = next((v for v in verdicts if v.scope == "negative"), None)
+    lead = overall or min(verdicts, key=lambda v: v.p_value)
+    window_start = bucket - BUCKET * (WINDOW_BUCKETS - 1)
+    scopes = [v.scope for v in sorted(verdicts, key=lambda v: v.p_value)]
+    words = _terms_of(scopes)
+    messages = _window_messages(organisation, window_start, latest, words if not overall else [])
+    if not words:
+        words = _top_terms(organisation, messages, bucket)
+    title = _title(lead, words)
+    with transaction.atomic():
+        alert = Alert.objects.create(
+            organisation=organisation,
+            title=title,
+            scopes=scopes,
+            terms=words,
+            started_at=min((m.sent_at for m in messages), default=window_start),
+            triggered_at=latest,
+            last_signal_at=latest,
+            observed=lead.observed,
+            expected=round(lead.expected, 3),
+            p_value=lead.p_value,
+            window_minutes=int(WINDOW_BUCKETS * BUCKET.total_seconds() // 60),
+            peak_observed=lead.observed,
+            message_count=len(messages),
+        )
+        alert.messages.add(*[m.pk for m in messages])
+        _notify(alert)
+    logger.warning("brand-risk alert %s for organisation %s: %s", alert.pk, organisation.pk, title)
+    return alert
+
+
+def _window_messages(
+    organisation: Organisation, start: dt.datetime, end: dt.datetime, words: list[str]
+) -> list[Message]:
+    rows = Message.objects.filter(
+        organisation=organisation,
+        direction=Direction.INBOUND,
+        sent_at__gte=start,
+        sent_at__lte=end,
+    ).only("pk", "sent_at", "text", "kind", "sentiment", "brand_risk")
+    wanted = set(words)
+    found = [
+        m
+        for m in rows.order_by("sent_at")[: MAX_MESSAGES * 4]
+        if (
+            wanted & set(terms(m.text)) and not is_positive(m.kind, m.sentiment)
+            if wanted
+            else is_negative(m.kind, m.sentiment, m.brand_risk)
+        )
+    ]
+    return found[:MAX_MESSAGES]
+
+
+def _top_terms(
+    organisation: Organisation, messages: list[Message], bucket: dt.datetime, limit: int = 3
+) -> list[str]:
+    """Return the words that set this spike apart: frequent in it, rare in the history."""
+    counts: Counter[str] = Counter()
+    for message in messages:
+        counts.update(terms(message.text))
+    # Only words shared by at least a fifth of the spike say what it is about.
+    floor = max(2, len(messages) // 5)
+    candidates = [word for word, n in counts.most_common(20) if n >= floor]
+    if not candidates:
+        return []
+    history = _sums(
+        AlertBucket.objects.filter(
+            organisation=organisation,
+            scope__in=[f"term:{word}"[:80] for word in candidates],
+            bucket_start__gte=bucket - HISTORY,
+            bucket_start__lt=bucket - HISTORY_GAP,
+        )
+    )
+    days = HISTORY / dt.timedelta(days=1)
+
+    def lift(word: str) -> float:
+        per_day = history.get(f"term:{word}"[:80], 0) / days
+        return counts[word] / (1.0 + per_day)
+
+    return sorted(candidates, key=lift, reverse=True)[:limit]
+
+
+def _title(lead: Verdict, words: list[str]) -> str:
+    return _title_text(lead.observed, lead.expected, words)
+
+
+def _title_from(alert: Alert, words: list[str]) -> str:
+    return _title_text(alert.observed, alert.expected, words)
+
+
+def _title_text(observed: int, expected: float, words: list[str]) -> str:
+    about = ", ".join(f"“{w}”" for w in words[:3])
+    times = observed / expected if expected else 0
+    what = "Spike in negative messages" + (f" about {about}" if about else "")
+    return f"{what}: {observed} in {WINDOW_BUCKETS * 15} min, {times:.0f}× the usual"[:200]
+
+
+# --- Telling people -----------------------------------------------------------------------
+
+
+def recipients(organisation: Organisation) -> list[User]:
+    """Return who is told about an alert: the supervisors, else the managers and admins."""
+    from rapport.inbox.selectors import supervisors_for
+
+    people = supervisors_for(organisation.pk, None)
+    if not people:
+        people = list(
+            User.objects.filter(
+                organisation=organisation, role__in=("manager", "admin"), is_active=True
+            )
+        )
+    return people
+
+
+def _notify(alert: Alert) -> None:
+    people = recipients(alert.organisation)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=person,
+                kind="brand_alert",
+                text=alert.title[:300],
+                created_at=alert.created_at,
+            )
+            for person in people
+        ]
+    )
+    emails = [person.email for person in people if person.email]
+    if emails:
+        transaction.on_commit(lambda: _email(alert.pk, emails))
+
+
+def _alerts_path() -> str:
+    try:
+        return reverse("insights:alerts")
+    except NoReverseMatch:  # pragma: no cover - the page is always mounted in the app
+        return "/insights/alerts/"
+
+
+def _email(alert_id: int, emails: list[str]) -> None:
+    alert = Alert.objects.filter(pk=alert_id).select_related("organisation").first()
+    if alert is None:
+        return
+    samples = list(alert.messages.order_by("sent_at")[:5].values_list("text", flat=True))
+    lines = [
+        alert.title,
+        "",
+        f"Observed {alert.observed} negative or high-risk messages in {alert.window_minutes} "
+        f"minutes where about {alert.expected:.1f} were expected (p = {alert.p_value:.1g}).",
+        f"First message at {alert.started_at:%Y-%m-%d %H:%M} UTC.",
+        "",
+        "Some of the messages:",
+        *[f"  - {' '.join(text.split())[:200]}" for text in samples],
+        "",
+        f"Acknowledge it and note what was done: {settings.SITE_URL.rstrip('/')}{_alerts_path()}",
+    ]
+    try:
+        send_mail(
+            f"[{alert.organisation.name}] Brand-risk alert: {alert.title}"[:200],
+            "\n".join(lines),
+            settings.DEFAULT_FROM_EMAIL,
+            emails,
+        )
+    except Exception:
+        # The alert is recorded and in the app; a mail failure must not lose it.
+        logger.exception("a brand-risk alert email could not be sent")
