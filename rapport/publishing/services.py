@@ -544,7 +544,8 @@ def check_post(post: Post, *, on: dt.date | None = None) -> list[Finding]:
             "word", "blocking"
         )
     )
-    campaign = post.campaign
+    # Read afresh: the campaign's terms may have changed since the post was loaded.
+    campaign = Campaign.objects.filter(pk=post.campaign_id).first() if post.campaign_id else None
     findings: list[Finding] = []
     for variant in variants:
         assets = list(variant.assets.all())
