@@ -7,6 +7,7 @@ with the same figures, for keyboards, screen readers and printing.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from rapport.insights.metrics import ServiceSummary
@@ -21,19 +22,31 @@ def _hours(seconds: float | None) -> float | None:
     return round(seconds / 3600, 2) if seconds is not None else None
 
 
+def buckets(start: dt.datetime, end: dt.datetime, unit: str) -> list[dt.date]:
+    """Every day (or week, from its Monday) of the period, so quiet days show as zero."""
+    first, last = start.date(), (end - dt.timedelta(microseconds=1)).date()
+    step = dt.timedelta(days=1 if unit == "day" else 7)
+    if unit != "day":
+        first -= dt.timedelta(days=first.weekday())
+    days = []
+    while first <= last:
+        days.append(first)
+        first += step
+    return days
+
+
 def service_charts(summary: ServiceSummary) -> dict[str, Any]:
     channels = sorted({name for point in summary.volume_by_day for name in point.by_channel})
-    days = [point.day.isoformat() for point in summary.volume_by_day]
+    by_day = {point.day: point.by_channel for point in summary.volume_by_day}
+    days = buckets(summary.start, summary.end, summary.trend_unit)
     volume = {
         "type": "bar",
         "stacked": True,
+        "integer": True,
         "unit": "conversations",
-        "labels": days,
+        "labels": [day.isoformat() for day in days],
         "datasets": [
-            {
-                "label": channel,
-                "data": [point.by_channel.get(channel, 0) for point in summary.volume_by_day],
-            }
+            {"label": channel, "data": [by_day.get(day, {}).get(channel, 0) for day in days]}
             for channel in channels
         ],
     }
@@ -76,6 +89,7 @@ def service_charts(summary: ServiceSummary) -> dict[str, Any]:
     }
     backlog = {
         "type": "bar",
+        "integer": True,
         "unit": "open conversations",
         "labels": [bucket.label for bucket in summary.backlog_ageing],
         "datasets": [{"label": "Open", "data": [b.count for b in summary.backlog_ageing]}],
@@ -98,6 +112,7 @@ def service_charts(summary: ServiceSummary) -> dict[str, Any]:
     complaints = {
         "type": "bar",
         "horizontal": True,
+        "integer": True,
         "unit": "complaints",
         "labels": [row.label for row in summary.complaints_by_category[:12]],
         "datasets": [
@@ -123,6 +138,7 @@ def social_charts(summary: SocialSummary) -> dict[str, Any]:
     days = sorted({day for account in summary.accounts for day, _ in account.followers_series})
     followers = {
         "type": "line",
+        "integer": True,
         "unit": "followers",
         "labels": [day.isoformat() for day in days],
         "datasets": [
@@ -136,6 +152,7 @@ def social_charts(summary: SocialSummary) -> dict[str, Any]:
     }
     engagement = {
         "type": "bar",
+        "integer": True,
         "unit": "engagements",
         "labels": [day.isoformat() for day, _ in summary.engagement_series],
         "datasets": [

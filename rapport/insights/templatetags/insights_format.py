@@ -72,3 +72,19 @@ def signed_duration(seconds: Any) -> str:
         return "–"
     value = float(seconds)
     return ("+" if value >= 0 else "−") + duration(abs(value))
+
+
+@register.filter
+def figure(value: Any) -> str:
+    """A whole number without decimals, anything else to one decimal place."""
+    if value is None:
+        return "–"
+    value = float(value)
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+
+
+@register.filter
+def signed_figure(value: Any) -> str:
+    if value is None:
+        return "–"
+    return ("+" if float(value) >= 0 else "−") + figure(abs(float(value)))

@@ -29,7 +29,7 @@
           borderRadius: spec.type === "bar" ? 3 : 0,
           pointRadius: spec.labels.length > 40 ? 0 : 3,
           spanGaps: true,
-          tension: 0.25,
+          tension: 0,
           maxBarThickness: 48,
         };
       });
@@ -40,6 +40,8 @@
         grid: { color: "#eef0f5" },
       };
       if (spec.max) valueAxis.max = spec.max;
+      // Counts are whole numbers: no 0.5-conversation ticks.
+      if (spec.integer) valueAxis.ticks = { precision: 0 };
       var labelAxis = { stacked: !!spec.stacked, grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0 } };
       new Chart(canvas, {
         type: spec.type,
