@@ -71,13 +71,13 @@ _CONVERSATION_FIELDS = (
 def refresh(organisation: Organisation, *, full: bool = False) -> int:
     """Recompute the facts of conversations changed since the last refresh; return how many."""
     started = timezone.now()
+    if not full and not _maybe_changed(organisation):
+        # Nothing to do: answer without taking the write lock (dashboards call this on every view).
+        return 0
     with transaction.atomic():
         state, _ = FactState.objects.select_for_update().get_or_create(organisation=organisation)
         since = None if full else state.refreshed_until
-        changed = Conversation.objects.filter(organisation=organisation)
-        if since is not None:
-            changed = changed.filter(Q(updated_at__gte=since) | Q(last_message_at__gte=since))
-        ids = list(changed.order_by().values_list("id", flat=True))
+        ids = list(_changed(organisation, since).order_by().values_list("id", flat=True))
         clocks = _Clocks(organisation) if ids else None
         for offset in range(0, len(ids), CHUNK):
             _refresh_chunk(ids[offset : offset + CHUNK], clocks)  # type: ignore[arg-type]
@@ -86,6 +86,20 @@ def refresh(organisation: Organisation, *, full: bool = False) -> int:
         state.refreshed_until = started - dt.timedelta(seconds=5)
         state.save(update_fields=["refreshed_until", "updated_at"])
     return len(ids)
+
+
+def _changed(organisation: Organisation, since: dt.datetime | None) -> Any:
+    changed = Conversation.objects.filter(organisation=organisation)
+    if since is not None:
+        changed = changed.filter(Q(updated_at__gte=since) | Q(last_message_at__gte=since))
+    return changed
+
+
+def _maybe_changed(organisation: Organisation) -> bool:
+    state = FactState.objects.filter(organisation=organisation).first()
+    if state is None or state.refreshed_until is None:
+        return True
+    return _changed(organisation, state.refreshed_until).exists()
 
 
 def refresh_all() -> dict[str, int]:
