@@ -56,6 +56,12 @@ urlpatterns = [
         views.ugc_permission,
         name="ugc_permission",
     ),
+    # Settings: approval rules, best times, banned words
+    path("settings/", views.publishing_settings, name="settings"),
+    path("settings/accounts/<uuid:channel_id>/rule/", views.account_rule, name="account_rule"),
+    path("settings/accounts/<uuid:channel_id>/slots/", views.account_slots, name="account_slots"),
+    path("settings/banned-words/", views.banned_word, name="banned_word"),
+    path("posts/<uuid:post_id>/queue/", views.post_queue, name="post_queue"),
     # Accounts
     path("accounts/<uuid:channel_id>/profile/", views.profile_versions, name="profile_versions"),
 ]

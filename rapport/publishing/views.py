@@ -52,6 +52,7 @@ from rapport.publishing.forms import (
     ScoreForm,
 )
 from rapport.publishing.models import (
+    ApprovalRule,
     Asset,
     AssetKind,
     AssetSource,
@@ -66,6 +67,7 @@ from rapport.publishing.models import (
     PostTransition,
     PostVariant,
     ProfileVersion,
+    QueueSlot,
     UgcItem,
 )
 
@@ -1399,3 +1401,156 @@ def profile_versions(request: HttpRequest, channel_id: str) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     _view(_user(request))
     return redirect("publishing:calendar")
+
+
+# --- Publishing settings: approval rules, best times, banned words ---------------------------
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _social_account(actor: User, channel_id: str) -> Channel:
+    wanted = str(_uuid(channel_id, "account"))
+    found = next((c for c in cal.social_accounts(actor) if str(c.public_id) == wanted), None)
+    if found is None:
+        raise NotFound("No such account.")
+    return found
+
+
+def parse_slots(text: str) -> list[tuple[int, dt.time]]:
+    """Read best times written as "Mon 09:00, Wed 12:30" (commas or new lines)."""
+    slots = []
+    for part in text.replace("\n", ",").split(","):
+        words = part.split()
+        if not words:
+            continue
+        if len(words) != 2 or words[0][:3].title() not in WEEKDAYS:
+            raise DomainError(f"“{part.strip()}” is not a day and a time, like “Mon 09:00”.")
+        try:
+            at = dt.time.fromisoformat(words[1].zfill(5))
+        except ValueError:
+            raise DomainError(f"“{words[1]}” is not a time like 09:00.") from None
+        slots.append((WEEKDAYS.index(words[0][:3].title()), at))
+    return slots
+
+
+@login_required
+@require_GET
+def publishing_settings(request: HttpRequest) -> HttpResponse:
+    actor = _user(request)
+    _view(actor)
+    accounts = cal.social_accounts(actor)
+    rules = {
+        r.channel_id: r
+        for r in ApprovalRule.objects.filter(channel__in=accounts).prefetch_related("approvers")
+    }
+    slots: dict[int, list[str]] = {}
+    for slot in QueueSlot.objects.filter(channel__in=accounts).order_by("weekday", "time"):
+        slots.setdefault(slot.channel_id, []).append(f"{WEEKDAYS[slot.weekday]} {slot.time:%H:%M}")
+    rows = [
+        {"account": a, "rule": rules.get(a.pk), "slots": ", ".join(slots.get(a.pk, []))}
+        for a in accounts
+    ]
+    context = {
+        "rows": rows,
+        "banned": BannedWord.objects.filter(organisation_id=actor.organisation_id),
+        "people": User.objects.filter(
+            organisation_id=actor.organisation_id, is_active=True, role__in=["admin", "manager"]
+        ).order_by("full_name"),
+        "roles": [("", "Any manager or admin"), ("manager", "A manager"), ("admin", "An admin")],
+        "can_approve": actor.can(Cap.PUBLISHING_APPROVE),
+        "can_work": actor.can(Cap.PUBLISHING_WORK),
+    }
+    return render(request, "publishing/settings.html", context)
+
+
+@login_required
+@require_POST
+def account_rule(request: HttpRequest, channel_id: str) -> HttpResponse:
+    actor = _user(request)
+    account = _social_account(actor, channel_id)
+    if request.POST.get("remove") == "1":
+        _domain_message(
+            request,
+            lambda: services.remove_approval_rule(actor, account),
+            f"Posts to {account.name} no longer need approval.",
+        )
+    else:
+        try:
+            required = int(request.POST.get("approvals_required", "1"))
+        except ValueError:
+            required = 0
+        wanted = request.POST.getlist("approvers")
+        approvers = list(
+            User.objects.filter(
+                organisation_id=actor.organisation_id,
+                public_id__in=[_uuid(v, "person") for v in wanted],
+            )
+        )
+        _domain_message(
+            request,
+            lambda: services.set_approval_rule(
+                actor,
+                account,
+                approvals_required=required,
+                approver_role=request.POST.get("approver_role", ""),
+                approvers=approvers,
+            ),
+            f"Approval rule for {account.name} saved.",
+        )
+    return redirect("publishing:settings")
+
+
+@login_required
+@require_POST
+def account_slots(request: HttpRequest, channel_id: str) -> HttpResponse:
+    actor = _user(request)
+    account = _social_account(actor, channel_id)
+    _domain_message(
+        request,
+        lambda: services.set_queue_slots(
+            actor, account, slots=parse_slots(request.POST.get("slots", ""))
+        ),
+        f"Best times for {account.name} saved.",
+    )
+    return redirect("publishing:settings")
+
+
+@login_required
+@require_POST
+def banned_word(request: HttpRequest) -> HttpResponse:
+    actor = _user(request)
+    remove = request.POST.get("remove", "")
+    if remove:
+        found = BannedWord.objects.filter(
+            organisation_id=actor.organisation_id, pk=int(remove) if remove.isdigit() else 0
+        ).first()
+        if found is None:
+            raise NotFound("No such word.")
+        _domain_message(
+            request, lambda: services.remove_banned_word(actor, found), f"“{found.word}” removed."
+        )
+    else:
+        word = request.POST.get("word", "")
+        _domain_message(
+            request,
+            lambda: services.add_banned_word(
+                actor,
+                word=word,
+                reason=request.POST.get("reason", ""),
+                blocking=request.POST.get("blocking") == "1",
+            ),
+            f"“{word.strip()}” added to the policy.",
+        )
+    return redirect("publishing:settings")
+
+
+@login_required
+@require_POST
+def post_queue(request: HttpRequest, post_id: str) -> HttpResponse:
+    reason = request.POST.get("override_reason", "").strip() or None
+    return _post_action(
+        request,
+        post_id,
+        lambda actor, post: services.add_to_queue(actor, post, override_reason=reason),
+        "Added to the queue at the accounts' next free best time.",
+    )

@@ -15,12 +15,14 @@ from rapport.channels.models import Channel
 from rapport.publishing import calendar as cal
 from rapport.publishing import research, services
 from rapport.publishing.models import (
+    ApprovalRule,
     Asset,
     CalendarEntry,
     Campaign,
     EntryKind,
     Post,
     PostStatus,
+    QueueSlot,
 )
 from tests.publishing.posts_fixtures import (  # noqa: F401  (fixtures)
     _fresh_cache,
@@ -94,6 +96,7 @@ def _pages(post: Post, entry: CalendarEntry, campaign: Campaign, asset: Asset) -
         reverse("publishing:fact_edit", args=[fact.public_id]),
         reverse("publishing:research_detail", args=[research_record.public_id]),
         reverse("publishing:campaign_list"),
+        reverse("publishing:settings"),
         reverse("publishing:campaign_detail", args=[campaign.public_id]),
         reverse("publishing:profile_versions", args=[post.variants.first().channel.public_id]),  # type: ignore[union-attr]
     ]
@@ -145,10 +148,15 @@ def test_outsider_is_refused_everywhere(
             reverse("publishing:research"),
             reverse("publishing:research_compare"),
             reverse("publishing:campaign_list"),
+            reverse("publishing:settings"),
         ):
             continue  # their own (empty) organisation's lists
         assert client.get(url).status_code == 404, url
     assert client.get(reverse("publishing:asset_file", args=[image.public_id])).status_code == 404
+    # Their own organisation's lists show nothing of Northwind's.
+    for name in ("post_list", "review_queue", "asset_list", "campaign_list", "research"):
+        html = client.get(reverse(f"publishing:{name}")).content
+        assert b"Autumn" not in html and b"Autumn latte" not in html, name
 
 
 def _compose_data(account: Channel, text: str, **extra: Any) -> dict[str, Any]:
@@ -346,3 +354,75 @@ def test_composer_library_search_returns_matching_media(mara: User, web_as: Any,
     assert response.status_code == 200
     assert b"Pumpkin pie" in response.content and b"Iced tea" not in response.content
     assert b"<html" not in response.content
+
+
+def test_manager_sets_an_approval_rule_and_best_times(
+    morgan: User, mara: User, web_as: Any, account: Channel
+) -> None:
+    client = web_as(morgan)
+
+    client.post(
+        reverse("publishing:account_rule", args=[account.public_id]),
+        {"approvals_required": "2", "approver_role": "manager", "approvers": [str(mara.public_id)]},
+    )
+    client.post(
+        reverse("publishing:account_slots", args=[account.public_id]),
+        {"slots": "mon 09:00, Wed 12:30\nfri 8:15"},
+    )
+    page = client.get(reverse("publishing:settings"))
+
+    rule = ApprovalRule.objects.get(channel=account)
+    assert (rule.approvals_required, rule.approver_role) == (2, "manager")
+    assert list(rule.approvers.all()) == [mara]
+    slots = [(s.weekday, s.time) for s in QueueSlot.objects.filter(channel=account)]
+    assert slots == [(0, dt.time(9, 0)), (2, dt.time(12, 30)), (4, dt.time(8, 15))]
+    assert b"Mon 09:00, Wed 12:30, Fri 08:15" in page.content
+
+
+def test_bad_best_times_are_refused_with_a_message(
+    mara: User, web_as: Any, account: Channel
+) -> None:
+    response = web_as(mara).post(
+        reverse("publishing:account_slots", args=[account.public_id]),
+        {"slots": "someday 25:00"},
+        follow=True,
+    )
+
+    assert b"flash-error" in response.content
+    assert not QueueSlot.objects.exists()
+
+
+def test_marketers_cannot_change_approval_rules(mara: User, web_as: Any, account: Channel) -> None:
+    web_as(mara).post(
+        reverse("publishing:account_rule", args=[account.public_id]), {"approvals_required": "1"}
+    )
+
+    assert not ApprovalRule.objects.exists()
+
+
+def test_a_banned_word_shows_in_the_live_check(
+    morgan: User, mara: User, web_as: Any, account: Channel
+) -> None:
+    web_as(morgan).post(
+        reverse("publishing:banned_word"),
+        {"word": "guaranteed", "reason": "Claims", "blocking": "1"},
+    )
+
+    response = web_as(mara).post(
+        reverse("publishing:compose_check"), _compose_data(account, "Guaranteed the best latte")
+    )
+
+    assert b"finding-blocking" in response.content
+    assert b"guaranteed" in response.content.lower()
+
+
+def test_outsider_cannot_touch_settings(charlie: User, web_as: Any, account: Channel) -> None:
+    client = web_as(charlie)
+
+    rule = client.post(reverse("publishing:account_rule", args=[account.public_id]), {})
+    slots = client.post(
+        reverse("publishing:account_slots", args=[account.public_id]), {"slots": ""}
+    )
+
+    assert (rule.status_code, slots.status_code) == (404, 404)
+    assert not ApprovalRule.objects.exists()

@@ -120,6 +120,14 @@
     sync();
   }
 
+  // The post page's queue and publish-now buttons send the override reason typed in the
+  // schedule form, so a manager writes it once.
+  document.addEventListener("submit", (event) => {
+    const copy = event.target.querySelector && event.target.querySelector("[data-copy-override]");
+    const source = document.getElementById("id_override_reason");
+    if (copy && source) copy.value = source.value;
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     paint(document);
     startCalendar();
