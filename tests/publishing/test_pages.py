@@ -426,3 +426,13 @@ def test_outsider_cannot_touch_settings(charlie: User, web_as: Any, account: Cha
 
     assert (rule.status_code, slots.status_code) == (404, 404)
     assert not ApprovalRule.objects.exists()
+
+
+def test_asset_page_shows_the_licence_expiry_in_the_date_field(
+    mara: User, web_as: Any, org: Any
+) -> None:
+    asset = make_image_asset(org, mara, licence="Stocky", licence_expires_on=dt.date(2026, 12, 18))
+
+    html = web_as(mara).get(reverse("publishing:asset_detail", args=[asset.public_id])).content
+
+    assert b'value="2026-12-18"' in html
