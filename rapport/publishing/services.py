@@ -1163,8 +1163,9 @@ def claim_variant(variant_id: int, *, now: dt.datetime | None = None) -> PostVar
     if won != 1:
         # Nothing got updated: published already, not due, or another worker has it.
         return None
+    post_id = PostVariant.objects.filter(pk=variant_id).values_list("post_id", flat=True).get()
     with transaction.atomic():
-        post = Post.objects.select_for_update().get(variants__pk=variant_id)
+        post = Post.objects.select_for_update().get(pk=post_id)
         if post.status == PostStatus.SCHEDULED:
             _transition(post, PostStatus.PUBLISHING, actor=None, reason="Publishing.", now=now)
             post.save(update_fields=["status", "updated_at"])
