@@ -28,6 +28,7 @@ module that lifts it; nothing else differs from production settings.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import random
@@ -100,7 +101,7 @@ def _setup(posts: int, accounts: int, base: str, seed: int) -> list[int]:
         channel_ids.append(channel.pk)
     rng = random.Random(seed)
     now = timezone.now()
-    due = now - timezone.timedelta(seconds=1)
+    due = now - dt.timedelta(seconds=1)
     batch = 1000
     made = 0
     while made < posts:

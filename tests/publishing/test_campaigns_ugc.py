@@ -83,7 +83,7 @@ def test_a_ugc_campaign_collects_its_hashtag_and_records_permission(
     assert granted.status_code == 201, granted.json_body
     asset = Asset.objects.get(public_id=granted.json_body["id"])
     assert asset.source == "ugc" and asset.creator_handle == "jo_draws"
-    assert asset.permission_granted_on.isoformat() == "2026-11-20"
+    assert str(asset.permission_granted_on) == "2026-11-20"
     assert asset.permission_recorded_by == mara
     assert "permission granted on 20 Nov 2026 by @jo_draws" in asset.description
     assert UgcItem.objects.get(public_id=item_id).status == "permitted"
