@@ -72,6 +72,7 @@ from rapport.publishing.models import (
 )
 
 PAGE_SIZE = 25
+CAMPAIGN_POSTS_SHOWN = 50
 ASSET_PAGE_SIZE = 24
 
 
@@ -1297,11 +1298,13 @@ def campaign_edit(request: HttpRequest, campaign_id: str) -> HttpResponse:
     )
 
 
-def _goal_progress(campaign: Campaign, posts: list[Post], ugc_count: int) -> dict[str, Any] | None:
+def _goal_progress(
+    campaign: Campaign, posts: QuerySet[Post], ugc_count: int
+) -> dict[str, Any] | None:
     if not campaign.goal_metric or not campaign.goal_target:
         return None
     if campaign.goal_metric == "posts":
-        value: float = sum(1 for p in posts if p.status == PostStatus.PUBLISHED)
+        value: float = posts.filter(status=PostStatus.PUBLISHED).count()
     elif campaign.goal_metric == "ugc_items":
         value = ugc_count
     elif campaign.goal_metric == "engagement":
@@ -1333,9 +1336,8 @@ def _engagement(campaign: Campaign) -> int:
 def campaign_detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
     actor = _user(request)
     campaign = _campaign(actor, campaign_id)
-    posts = list(
-        _with_variants(Post.objects.filter(campaign=campaign)).order_by("-created_at")[:200]
-    )
+    all_posts = Post.objects.filter(campaign=campaign)
+    posts = list(_with_variants(all_posts).order_by("-created_at")[:CAMPAIGN_POSTS_SHOWN])
     entries = list(campaign.entries.select_related("channel").order_by("starts_at")[:200])
     ugc = list(
         UgcItem.objects.filter(campaign=campaign)
@@ -1347,7 +1349,9 @@ def campaign_detail(request: HttpRequest, campaign_id: str) -> HttpResponse:
         "posts": posts,
         "entries": entries,
         "ugc": ugc,
-        "progress": _goal_progress(campaign, posts, len(ugc)),
+        "post_count": all_posts.count(),
+        "shown": CAMPAIGN_POSTS_SHOWN,
+        "progress": _goal_progress(campaign, all_posts, len(ugc)),
         "can_work": actor.can(Cap.PUBLISHING_WORK),
         "today": timezone.localdate(),
     }
