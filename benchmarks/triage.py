@@ -1,11 +1,20 @@
 """Measure triage throughput (messages per second on one core) and peak memory.
 
 Usage: ``python benchmarks/triage.py [--json] [--n 10000] [--runs 5] [--data DIR]``
+       ``python benchmarks/triage.py --sanity [--json] [--seeds 3] [--hours 48]``
 
 Pins the process to one core and one BLAS thread, loads the default engine, and
 times ``classify_batch`` over N tweets (TweetEval validation texts, repeated; a
 built-in sample when the data folder is absent), with every head on (the
 active intent model too, if one is trained). Prints the median of several runs.
+
+``--sanity`` instead scores the composite rules (kind, persona) on the demo's own
+texts: the posts the sandbox persona engine plans for the café scenario (its
+intended kind and persona are the ground truth; a troll's post counts as right
+when read as abuse or complaint) and the inbox demo's seed messages (their
+intended kind, written next to them in ``DEMO_KINDS``). It is a sanity set, not a
+benchmark: the persona engine writes from templates, and a persona is a property
+of the author, so a polite question from an "unhappy" author cannot be told apart.
 """
 
 from __future__ import annotations
@@ -47,13 +56,123 @@ def load_texts(data: Path, n: int) -> list[str]:
     return [texts[i % len(texts)] for i in range(n)]
 
 
+# Intended kind of each inbox demo seed (rapport.inbox.demo), in order: SOCIAL_SEEDS
+# then FORM_SEEDS ("|" separates acceptable kinds).
+DEMO_KINDS = (
+    "complaint",
+    "question",
+    "question",
+    "praise",
+    "complaint",
+    "ugc",
+    "complaint",
+    "question",
+    "complaint",
+    "question",
+    "praise",
+    "complaint",
+    "question",
+    "abuse|complaint",
+    "question",
+    "praise",
+    "complaint",
+    "question",
+    "question",
+    "complaint",
+)
+SANDBOX_PERSONAS = {
+    "troll": "troll",
+    "angry": "angry_customer",
+    "misguided": "misguided_customer",
+    "unhappy": "unhappy_customer",
+    "complimentary": "complimentary_customer",
+    "advocate": "brand_advocate",
+}
+
+
+def sandbox_posts(seeds: int, hours: int) -> list[tuple[str, str, str]]:
+    """Return (text, intended kind, intended persona) of the café scenario's planned posts."""
+    import datetime as dt
+
+    from rapport.sandbox.personas import PersonaEngine, load_scenario
+
+    scenario = load_scenario("cafe")
+    rows = []
+    for seed in range(seeds):
+        planner = PersonaEngine(scenario, seed)
+        cast = planner.cast()
+        for step in range(hours):
+            start = scenario.start + dt.timedelta(hours=step)
+            for post in planner.plan(step, start, start + dt.timedelta(hours=1), cast):
+                persona = SANDBOX_PERSONAS[cast[post.author].persona]
+                kind = "abuse|complaint" if persona == "troll" else post.kind
+                rows.append((post.text, kind, persona))
+    return rows
+
+
+def demo_seeds() -> list[tuple[str, str]]:
+    """Return the inbox demo's seed messages (a form: subject and body) with their kinds."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
+    import django
+
+    django.setup()
+    from rapport.inbox.demo import FORM_SEEDS, SOCIAL_SEEDS
+
+    texts = [seed.replace("{n}", "1042") for seed in SOCIAL_SEEDS]
+    texts += [f"{subject}\n\n{body.replace('{n}', '1042')}" for subject, body in FORM_SEEDS]
+    return list(zip(texts, DEMO_KINDS, strict=True))
+
+
+def sanity(args: argparse.Namespace) -> dict[str, object]:
+    """Score kind and persona on the sandbox plans and the demo seeds."""
+    from rapport.triage import default_engine
+
+    engine = default_engine()
+    posts = sandbox_posts(args.seeds, args.hours)
+    found = engine.classify_batch([text for text, _, _ in posts])
+    kind_ok = [r.kind in kind.split("|") for (_, kind, _), r in zip(posts, found, strict=True)]
+    persona_ok = [r.persona == persona for (_, _, persona), r in zip(posts, found, strict=True)]
+    by_persona = {
+        name: round(
+            sum(ok for ok, (_, _, p) in zip(persona_ok, posts, strict=True) if p == name)
+            / max(1, sum(1 for _, _, p in posts if p == name)),
+            3,
+        )
+        for name in SANDBOX_PERSONAS.values()
+    }
+    seeds = demo_seeds()
+    seed_found = engine.classify_batch([text for text, _ in seeds])
+    misread = [
+        {"text": text[:60], "intended": kind, "read": r.kind}
+        for (text, kind), r in zip(seeds, seed_found, strict=True)
+        if r.kind not in kind.split("|")
+    ]
+    return {
+        "sandbox_posts": len(posts),
+        "sandbox_kind_accuracy": round(sum(kind_ok) / len(posts), 3),
+        "sandbox_persona_accuracy": round(sum(persona_ok) / len(posts), 3),
+        "sandbox_persona_recall": by_persona,
+        "demo_seeds": len(seeds),
+        "demo_kind_correct": len(seeds) - len(misread),
+        "demo_misread": misread,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--n", type=int, default=10_000, help="messages per run")
     parser.add_argument("--runs", type=int, default=5, help="timed runs (median reported)")
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--sanity", action="store_true", help="score kind/persona on demo texts")
+    parser.add_argument("--seeds", type=int, default=3, help="sandbox seeds (--sanity)")
+    parser.add_argument("--hours", type=int, default=48, help="simulated hours per seed (--sanity)")
     args = parser.parse_args(argv)
+    if args.sanity:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        report = sanity(args)
+        print(json.dumps(report) if args.json else json.dumps(report, indent=1))
+        return 0
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -103,9 +103,12 @@ def complaints_augmented(data: Path) -> Split:
     The complaint tweets' negatives are mostly random tweets, so a head trained on
     them alone calls any customer-service question, and any insult, a complaint.
     Added as "not complaint": 1,000 Bitext customer requests (not its complaint or
-    review intents; half with a leading ``@user``) and 500 offensive plus 500
+    review intents; half with a leading ``@user``), 500 offensive plus 500
     hateful TweetEval training tweets (insults and hate about others, not
-    complaints to a brand). Validation stays the untouched 20% of the complaints.
+    complaints to a brand), and 1,000 positive TweetEval sentiment training
+    tweets that mention someone (praise addressed to a person or brand is not a
+    complaint; without them the head read "@brand arrived a day early, smells
+    incredible" as one). Validation stays the untouched 20% of the complaints.
     """
     rng = random.Random(SEED)
     base = complaints(data, "train")
@@ -119,6 +122,14 @@ def complaints_augmented(data: Path) -> Split:
         toxic = [t for t, y in zip(split.texts, split.labels, strict=True) if y == 1]
         rng.shuffle(toxic)
         extra += toxic[:500]
+    sentiment = tweeteval(data, "sentiment", "train")
+    happy = [
+        t
+        for t, y in zip(sentiment.texts, sentiment.labels, strict=True)
+        if y == sentiment.names.index("positive") and "@user" in t
+    ]
+    rng.shuffle(happy)
+    extra += happy[:1000]
     return Split(base.texts + extra, base.labels + [0] * len(extra), base.names)
 
 

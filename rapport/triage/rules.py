@@ -16,32 +16,55 @@ refund word and a refusal word in the same message) and churn (cancel/close my
 account, switching to...). They are matched on the hashed word tokens and
 bigrams of the batch, so they cost one vectorised lookup.
 
-Kind, first rule that holds:
+Kind, first rule that holds (score = P(positive) - P(negative)):
 1. spam: spam score >= 0.5 (links, hashtag or mention stuffing, long
    character runs; see ``spam_score``);
 2. abuse: toxic (hate >= 0.6 or offensive >= 0.75) and not a complaint
    (complaint < 0.5), or very toxic (max >= 0.9) and complaint < 0.8;
-3. complaint: complaint >= 0.5;
-4. question: request >= 0.5 (asks for information or action; learnt from
-   customer requests, so no question mark is needed);
-5. ugc: a media link, or a top-level post on a photo/video platform, and not
-   negative;
-6. review: posted on a review platform, or gives a rating ("4/5", "5 stars",
-   "★★★"), or is a long top-level evaluative post (|sentiment score| >= 0.5,
-   25+ words);
-7. praise: sentiment score >= 0.3;
-8. other.
+3. review: posted on a review platform, or gives a rating ("4/5", "5 stars",
+   "★★★") - a one-star review is a review, not a complaint or abuse;
+4. abuse (derision): offensive >= ``DERISION_OFFENSIVE`` (0.3), more negative
+   than positive, no complaint (< 0.5), no request (< 0.5) and no question
+   mark: mockery with no grievance to fix ("tastes like puddle water");
+5. complaint: complaint >= 0.5 and a tone that is not clearly happy (score <
+   0.3, or complaint >= 0.8 and score < 0.6);
+6. question: request >= 0.5 (asks for information or action; learnt from
+   customer requests, so no question mark is needed), or a question mark in a
+   message that is not clearly happy (score < 0.6: "Thanks!" after a question
+   keeps it a question; "best in town, right?" does not make one);
+7. ugc: a media link or a camera emoji (📷 📸 📹 🎥 🤳), or a top-level post on
+   a photo/video platform, and not negative (score > -0.3);
+8. review: a long top-level evaluative post (|score| >= 0.5, 25+ words);
+9. ugc (shared story): a top-level post with a hashtag that does not start by
+   addressing someone (@...), asks nothing and is not negative: people
+   sharing their moment with the brand's tag;
+10. praise: score >= 0.3, or score >= 0.1 with joy + optimism >= 0.5 (the
+    TweetEval sentiment head is cautious on customer praise, the emotion head
+    less so);
+11. other.
 
 Persona, first rule that holds:
-1. troll: kind abuse, or ironic (>= 0.7) and toxic (>= 0.5) without complaint;
-2. angry_customer: discontent (max of complaint and negative) >= 0.5 and
-   (anger >= 0.5 with negative >= 0.5, or offensive >= 0.75, or all capitals);
-3. misguided_customer: a question or complaint that none of the organisation's
-   intents covers (intent confidence < 0.25). This is a weak, honest proxy for
-   "wrong company or wrong facts": nothing here checks facts;
-4. unhappy_customer: kind complaint, or negative sentiment;
-5. brand_advocate: positive ugc or review, or praise with optimism (the author
-   recommends the brand to others);
+1. troll: kind abuse (including derision), or ironic (>= 0.7) and toxic
+   (>= 0.5) without complaint;
+2. angry_customer: discontent (max of complaint and negative) >= 0.5, not
+   confused (below), and (anger >= 0.4 with negative >= 0.4, or offensive >=
+   0.5, or all capitals);
+3. misguided_customer: a question, a complaint or a request whose writer is
+   working from a wrong assumption or has the wrong company. Signals (any):
+   a confusion cue (``CONFUSION_WORDS``: "I thought", "I was told", "supposed
+   to", "the website says", "same as", "wrong number", "number for" (as in
+   "is this the number for the bank?"), "not sure", "confused"...), a doubled
+   question mark ("??"), or, when the organisation has custom intents, none
+   of them covers the message (intent confidence < 0.25). Nothing here checks
+   facts against what the organisation sells or where it is: the engine does
+   not know the organisation, so "you sold me a broken TV" sent to a café is
+   only caught when the intents (which the organisation trains) do not cover it;
+4. unhappy_customer: kind complaint, or negative sentiment (score <= -0.3);
+5. brand_advocate: kind ugc (sharing one's own content about the brand; ugc is
+   never negative), or positive (score >= 0.3 or kind praise) and a review, a
+   recommendation cue (``ADVOCACY_WORDS``: "recommend", "telling
+   everyone", "won't regret", "must try", "PSA"...), or praise with optimism
+   >= joy (the author recommends the brand to others);
 6. complimentary_customer: kind praise, or positive sentiment;
 7. neutral.
 
@@ -188,6 +211,60 @@ REFUSAL_WORDS = (
     "cannot",
     "no refund",
 )
+# Cues that the writer is working from a wrong assumption or has the wrong company
+# (see the misguided_customer persona): no labelled data exists for this either.
+CONFUSION_WORDS = (
+    "i thought",
+    "thought you",
+    "thought it",
+    "was told",
+    "were told",
+    "i assumed",
+    "assumed",
+    "supposed to",
+    "confused",
+    "confusing",
+    "silly question",
+    "not sure",
+    "i think",
+    "website says",
+    "it says",
+    "same as",
+    "wrong number",
+    "right number",
+    "number for",
+    "wrong company",
+    "right company",
+    "right place",
+    "wrong place",
+    "wrong account",
+    "isn't it",
+    "aren't you",
+    "didn't you",
+    "don't you",
+    "no idea",
+    "mixed up",
+)
+# Cues of recommending the brand to others (the brand_advocate persona).
+ADVOCACY_WORDS = (
+    "recommend",
+    "recommended",
+    "recommending",
+    "telling everyone",
+    "told everyone",
+    "telling all",
+    "told all",
+    "tell everyone",
+    "told you",
+    "won't regret",
+    "must try",
+    "go try",
+    "check them",
+    "converted",
+    "everyone should",
+    "best in",
+    "psa",
+)
 TOPIC_WEIGHTS = {"safety": 0.5, "legal": 0.45, "media": 0.4, "refund_refused": 0.35, "churn": 0.2}
 TOPIC_WORDS = {
     "safety": "mentions a safety issue",
@@ -196,7 +273,18 @@ TOPIC_WORDS = {
     "refund_refused": "says a refund was refused",
     "churn": "threatens to leave",
 }
-_LEXICON_GROUPS = (*TOPIC_LEXICON, "refund", "refusal", "stars", "http", "xallcaps")
+_LEXICON_GROUPS = (
+    *TOPIC_LEXICON,
+    "refund",
+    "refusal",
+    "stars",
+    "http",
+    "xallcaps",
+    "confusion",
+    "advocacy",
+)
+# Emoji that say "here is my photo or video" (a structural fact, like a media link).
+_CAMERA = (0x1F4F7, 0x1F4F8, 0x1F4F9, 0x1F3A5, 0x1F933)
 
 _MEDIA_RE = re.compile(
     r"pic\.twitter\.com|instagram\.com/(?:p|reel)/|youtu\.?be|imgur\.com|tiktok\.com/|flic\.kr"
@@ -209,6 +297,11 @@ _RATING_RE = re.compile(
     re.IGNORECASE,
 )
 _SEP = "\x02"
+# A sentiment score (P(positive) - P(negative)) at or above this reads as happy.
+POSITIVE_SCORE = 0.3
+# Offensive probability from which a negative message that is neither a complaint
+# nor a request reads as derision (a troll), not as a neutral remark.
+DERISION_OFFENSIVE = 0.3
 _lexicon: npt.NDArray[np.int8] | None = None
 
 
@@ -229,6 +322,8 @@ def _lexicon_table() -> npt.NDArray[np.int8]:
             "stars": ("star", "stars"),
             "http": ("http",),
             "xallcaps": ("xallcaps",),  # the normaliser's mark of a shouted message
+            "confusion": CONFUSION_WORDS,
+            "advocacy": ADVOCACY_WORDS,
         }
         table = np.zeros((1 << BUCKET_BITS) + 1, dtype=np.int8)
         for group, phrases in groups.items():
@@ -302,6 +397,21 @@ def structure(texts: list[str], batch: Batch) -> Structure:
             rating[i] = 1
     counts["medialink"] = media
     counts["rating"] = rating
+    question = codes == ord("?")
+    counts["question_mark"] = per_doc(question)
+    double = np.zeros(len(codes), dtype=bool)
+    double[1:] = question[1:] & question[:-1]
+    counts["double_question"] = per_doc(double)
+    counts["camera"] = per_doc(np.isin(codes, _CAMERA))
+    counts["confusion"] = found_groups[:, _LEXICON_GROUPS.index("confusion")].astype(np.int64)
+    counts["advocacy"] = found_groups[:, _LEXICON_GROUPS.index("advocacy")].astype(np.int64)
+    # Addressed to someone: the first character of the message is "@" (each
+    # document starts one space after its separator).
+    starts = np.concatenate([[0], np.flatnonzero(codes == 2) + 1]) + 1
+    inside = starts < len(codes)
+    first = np.zeros(n, dtype=bool)
+    first[inside] = codes[starts[inside]] == ord("@")
+    counts["leading_mention"] = first.astype(np.int64)
     words = batch.n_words
     all_caps = found_groups[:, _LEXICON_GROUPS.index("xallcaps")] > 0
     return Structure(counts=counts, words=words, all_caps=all_caps)
@@ -385,9 +495,35 @@ def decide(
     discontent = np.maximum(p["complaint"], p["negative"])
     spam = spam_score(s, is_reply)
     topics = s.topics()
-    media = s.counts["medialink"] > 0
+    media = (s.counts["medialink"] > 0) | (s.counts["camera"] > 0)
 
+    c = s.counts
+    asks = p["request"] >= 0.5
+    question_mark = c["question_mark"] > 0
+    # Derision: hostile, negative, and neither a grievance nor a request (the troll's
+    # "tastes like puddle water"). A complaint or a question is never derision.
+    derision = (
+        (p["offensive"] >= DERISION_OFFENSIVE)
+        & (p["negative"] > p["positive"])
+        & (p["complaint"] < 0.5)
+        & ~asks
+        & ~question_mark
+    )
+    # A complaint needs the complaint head and a tone that is not clearly happy:
+    # "arrived a day early and smells incredible" is praise whatever the head says.
+    complaint = (p["complaint"] >= 0.5) & (
+        (score < POSITIVE_SCORE) | ((p["complaint"] >= 0.8) & (score < 0.6))
+    )
+    shares = (
+        (c["hashtag"] > 0)
+        & (c["leading_mention"] == 0)
+        & ~is_reply
+        & (score > -0.3)
+        & ~asks
+        & ~question_mark
+    )
     kind = np.full(n, KINDS.index("other"), dtype=np.int64)
+    rated = review_platform | (c["rating"] > 0)
     rules = [
         ("spam", spam >= 0.5),
         (
@@ -395,16 +531,17 @@ def decide(
             (((p["hate"] >= 0.6) | (p["offensive"] >= 0.75)) & (p["complaint"] < 0.5))
             | ((toxic >= 0.9) & (p["complaint"] < 0.8)),
         ),
-        ("complaint", p["complaint"] >= 0.5),
-        ("question", p["request"] >= 0.5),
+        ("review", rated),
+        ("abuse", derision),
+        ("complaint", complaint),
+        ("question", asks | (question_mark & (score < POSITIVE_SCORE + 0.3))),
         ("ugc", (media | (media_platform & ~is_reply)) & (score > -0.3)),
+        ("review", ~is_reply & (np.abs(score) >= 0.5) & (s.words >= 25)),
+        ("ugc", shares),
         (
-            "review",
-            review_platform
-            | (s.counts["rating"] > 0)
-            | (~is_reply & (np.abs(score) >= 0.5) & (s.words >= 25)),
+            "praise",
+            (score >= POSITIVE_SCORE) | ((score >= 0.1) & (p["joy"] + p["optimism"] >= 0.5)),
         ),
-        ("praise", score >= 0.3),
     ]
     decided = np.zeros(n, dtype=bool)
     for name, condition in rules:
@@ -415,10 +552,11 @@ def decide(
     def is_kind(name: str) -> BoolArray:
         return kind == KINDS.index(name)
 
-    positive = score >= 0.3
+    positive = (score >= POSITIVE_SCORE) | is_kind("praise")
     uncovered = (
         intent_confidence < 0.25 if intent_confidence is not None else np.zeros(n, dtype=bool)
     )
+    confused = (c["confusion"] > 0) | (c["double_question"] > 0) | uncovered
     persona = np.full(n, PERSONAS.index("neutral"), dtype=np.int64)
     persona_rules = [
         (
@@ -428,21 +566,28 @@ def decide(
         (
             "angry_customer",
             (discontent >= 0.5)
+            & ~confused
             & (
-                ((p["anger"] >= 0.5) & (p["negative"] >= 0.5))
-                | (p["offensive"] >= 0.75)
+                ((p["anger"] >= 0.4) & (p["negative"] >= 0.4))
+                | (p["offensive"] >= 0.5)
                 | s.all_caps
             ),
         ),
-        ("misguided_customer", (is_kind("question") | is_kind("complaint")) & uncovered),
+        (
+            "misguided_customer",
+            (is_kind("question") | is_kind("complaint") | asks) & confused,
+        ),
         ("unhappy_customer", is_kind("complaint") | (score <= -0.3)),
         (
             "brand_advocate",
-            positive
-            & (
-                is_kind("ugc")
-                | is_kind("review")
-                | (is_kind("praise") & (p["optimism"] >= p["joy"]))
+            is_kind("ugc")
+            | (
+                positive
+                & (
+                    is_kind("review")
+                    | (c["advocacy"] > 0)
+                    | (is_kind("praise") & (p["optimism"] >= p["joy"]))
+                )
             ),
         ),
         ("complimentary_customer", is_kind("praise") | positive),

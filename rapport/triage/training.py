@@ -6,8 +6,11 @@ plain linear weights, so inference stays one sparse-times-dense product.
 
 Stacking: the offensive head also sees the decision values of the other
 TweetEval heads (sentiment, offensive, hate, emotion, irony), each trained
-on its own data set. Since those decision values are linear in the same
-features, a stacked head is still linear: ``w = w_own + s * sum_j a_j * w_j``.
+on its own data set; the complaint head sees the sentiment head's (a customer
+who is happy is rarely complaining; chosen by 5-fold CV on the complaint
+training part, where it raised macro F1 by about one point). Since those
+decision values are linear in the same features, a stacked head is still
+linear: ``w = w_own + s * sum_j a_j * w_j``.
 
 NB scaling: the offensive, hate, irony, complaint and (per class, one-vs-rest)
 emotion heads scale each n-gram by its naive-Bayes log-count ratio before the
@@ -54,6 +57,10 @@ class HeadSpec:
     stack: float = 0.0  # scale of the other heads' decision values; 0 = not stacked
     tune_threshold: str = ""  # metric to pick the decision threshold for by CV ("" = 0.5)
     nb: float = 0.0  # NB-SVM feature scaling interpolation (0 = off); binary and ovr heads
+    # Heads whose decision values a stacked head sees (empty: every other TweetEval
+    # head, with NB scales computed over all columns, as the offensive head was
+    # built; given: only those heads, and NB scales only over the n-gram columns).
+    stack_heads: tuple[str, ...] = ()
 
 
 HEAD_SPECS = (
@@ -62,7 +69,15 @@ HEAD_SPECS = (
     HeadSpec("hate", "binary", 1.0, nb=0.5),
     HeadSpec("irony", "binary", 1.0, tune_threshold="f1_positive", nb=0.5),
     HeadSpec("emotion", "ovr", 10.0, nb=0.5),
-    HeadSpec("complaint", "binary", 10.0, tune_threshold="macro_f1", nb=0.5),
+    HeadSpec(
+        "complaint",
+        "binary",
+        10.0,
+        stack=0.3,
+        tune_threshold="macro_f1",
+        nb=0.5,
+        stack_heads=("sentiment",),
+    ),
     HeadSpec("request", "binary", 3.0),
 )
 BASE_HEADS = ("sentiment", "offensive", "hate", "emotion", "irony")
@@ -240,13 +255,15 @@ def train_heads(data: Path, out_dir: Path, log: Callable[[str], None] = print) -
                 else _fit(spec, matrices[spec.name], splits[spec.name][0].labels)
             )
         else:
-            others = [h for h in BASE_HEADS if h != spec.name]
+            others = list(spec.stack_heads) or [h for h in BASE_HEADS if h != spec.name]
             x = matrices[spec.name]
             z = np.hstack([np.asarray(x @ fitted[h][0]) + fitted[h][1] for h in others])
             stacked = sp.csr_matrix(sp.hstack([x, sp.csr_matrix(spec.stack * z)]))
-            coef, intercept = _fit(spec, stacked, splits[spec.name][0].labels)
+            text_columns = x.shape[1] if spec.stack_heads else None
+            labels = splits[spec.name][0].labels
+            coef, intercept = _fit(spec, stacked, labels, text_columns)
             if spec.tune_threshold:
-                thresholds[spec.name] = tune_threshold(spec, stacked, splits[spec.name][0].labels)
+                thresholds[spec.name] = tune_threshold(spec, stacked, labels, text_columns)
             own, extra = coef[: x.shape[1]], coef[x.shape[1] :]
             offset = 0
             coef_total = own.copy()

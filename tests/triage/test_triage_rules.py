@@ -163,3 +163,119 @@ def test_rules_are_vectorised_over_a_batch() -> None:
     )
 
     assert [KINDS[i] for i in decided.kind] == ["complaint", "other", "other"]
+
+
+def test_happy_message_is_praise_even_when_the_complaint_head_fires() -> None:
+    decided = run(
+        "@shop arrived a day early and the beans smell incredible",
+        complaint=0.7,
+        positive=0.6,
+        neutral=0.3,
+        negative=0.1,
+    )
+
+    assert kind(decided) == "praise"
+    assert persona(decided) in ("complimentary_customer", "brand_advocate")
+
+
+def test_a_strong_complaint_survives_a_mildly_positive_tone() -> None:
+    decided = run("usually love you but this is the third cold coffee", complaint=0.9, positive=0.5)
+
+    assert kind(decided) == "complaint"
+
+
+def test_derision_without_a_grievance_is_abuse_by_a_troll() -> None:
+    decided = run(
+        "lol this place is a joke, overpriced brown water",
+        offensive=0.4,
+        negative=0.5,
+        neutral=0.3,
+        positive=0.2,
+        complaint=0.2,
+    )
+
+    assert kind(decided) == "abuse"
+    assert persona(decided) == "troll"
+    assert urgency(decided) == "low"
+
+
+def test_the_same_tone_with_a_question_is_not_derision() -> None:
+    decided = run(
+        "why is everything so expensive now?",
+        offensive=0.4,
+        negative=0.5,
+        neutral=0.3,
+        positive=0.2,
+        complaint=0.2,
+    )
+
+    assert kind(decided) == "question"
+    assert persona(decided) != "troll"
+
+
+def test_a_question_mark_makes_a_question_even_when_the_request_head_is_unsure() -> None:
+    decided = run("What time do you open on Monday? Thanks!", request=0.1, positive=0.4)
+
+    assert kind(decided) == "question"
+
+
+def test_a_rated_post_is_a_review_even_when_it_complains() -> None:
+    decided = run("★★☆☆☆ the flat white was lukewarm", complaint=0.8, negative=0.6, positive=0.1)
+
+    assert kind(decided) == "review"
+
+
+def test_camera_emoji_and_a_shared_hashtag_make_ugc() -> None:
+    photo = run("my morning pour-over with your beans 📸", positive=0.3, neutral=0.6)
+    story = run("Window seat, good book, perfect Sunday #emberandoak", positive=0.3, neutral=0.6)
+    addressed = run("@emberandoak window seat, good book #emberandoak", positive=0.6, neutral=0.3)
+
+    assert kind(photo) == "ugc"
+    assert kind(story) == "ugc"
+    assert kind(addressed) == "praise"
+
+
+def test_confusion_cues_make_a_misguided_customer() -> None:
+    wrong_company = run("is this the number for the bank?", request=0.8)
+    wrong_fact = run("I thought delivery was free for the first year?", request=0.7)
+    doubled = run("is the cortado the same as a latte?? mine was tiny", request=0.6)
+    plain = run("what time do you open on Monday?", request=0.9)
+
+    assert persona(wrong_company) == "misguided_customer"
+    assert persona(wrong_fact) == "misguided_customer"
+    assert persona(doubled) == "misguided_customer"
+    assert persona(plain) == "neutral"
+    assert urgency(wrong_company) == "normal"
+
+
+def test_a_confused_complaint_is_misguided_not_angry() -> None:
+    decided = run(
+        "I was told the refund was automatic?? still nothing",
+        complaint=0.8,
+        negative=0.6,
+        positive=0.1,
+        anger=0.6,
+    )
+
+    assert kind(decided) == "complaint"
+    assert persona(decided) == "misguided_customer"
+
+
+def test_confusion_cue_in_praise_is_not_misguided() -> None:
+    decided = run("I think this is the best coffee in town", positive=0.8, neutral=0.15)
+
+    assert persona(decided) != "misguided_customer"
+
+
+def test_recommending_the_brand_makes_an_advocate() -> None:
+    decided = run(
+        "Subscribed last month and love it. Telling all my friends",
+        positive=0.6,
+        neutral=0.3,
+        negative=0.1,
+        joy=0.6,
+        optimism=0.1,
+    )
+
+    assert kind(decided) == "praise"
+    assert persona(decided) == "brand_advocate"
