@@ -28,7 +28,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDay, TruncWeek
 from django.utils import timezone
 
 from rapport.accounts.models import Organisation, Team, User
@@ -40,7 +39,7 @@ from rapport.inbox.models import (
     Kind,
     ResolutionAction,
 )
-from rapport.insights import facts
+from rapport.insights import buckets, facts
 from rapport.insights.models import ConversationFact, ResponseFact
 from rapport.insights.quantiles import Quantiles, one, quantiles
 from rapport.surveys.models import SurveyResponse
@@ -260,7 +259,7 @@ def service_summary(
         volume_by_channel=volume["channel"],
         volume_by_kind=volume["kind"],
         volume_by_team=volume["team"],
-        volume_by_day=_volume_by_day(opened, zone, unit),
+        volume_by_day=_volume_by_day(opened, zone, unit, (start, end)),
         trend_unit=unit,
         first_response=by_first.get(True, Quantiles.empty()),
         next_response=by_first.get(False, Quantiles.empty()),
@@ -274,7 +273,7 @@ def service_summary(
         resolutions=resolutions,
         resolutions_cost=sum((row.total_cost for row in resolutions), Decimal(0)),
         surveys=_scores(surveys.aggregate(**_SCORE_AGGREGATES)),
-        survey_trend=_survey_trend(surveys, zone, unit),
+        survey_trend=_survey_trend(surveys, zone, unit, (start, end)),
     )
 
 
@@ -348,19 +347,17 @@ def _volume(opened: QuerySet[ConversationFact]) -> dict[str, Any]:
 
 
 def _volume_by_day(
-    opened: QuerySet[ConversationFact], zone: zoneinfo.ZoneInfo, unit: str
+    opened: QuerySet[ConversationFact],
+    zone: zoneinfo.ZoneInfo,
+    unit: str,
+    period: tuple[dt.datetime, dt.datetime],
 ) -> list[VolumePoint]:
-    trunc = TruncDay if unit == "day" else TruncWeek
-    rows = (
-        opened.annotate(bucket=trunc("opened_at", tzinfo=zone))
-        .values("bucket", "channel__name")
-        .annotate(n=Count("pk"))
-        .order_by("bucket")
+    rows = buckets.by_local_day(
+        opened, "opened_at", zone, unit, period, ["channel__name"], {"n": Count("pk")}
     )
     points: dict[dt.date, dict[str, int]] = {}
     for row in rows:
-        day = _as_date(row["bucket"])
-        points.setdefault(day, {})[row["channel__name"]] = row["n"]
+        points.setdefault(row["bucket"], {})[row["channel__name"]] = row["n"]
     return [VolumePoint(day, counts, sum(counts.values())) for day, counts in points.items()]
 
 
@@ -478,16 +475,23 @@ def _scores(row: dict[str, Any]) -> SurveyScores:
 
 
 def _survey_trend(
-    surveys: QuerySet[SurveyResponse], zone: zoneinfo.ZoneInfo, unit: str
+    surveys: QuerySet[SurveyResponse],
+    zone: zoneinfo.ZoneInfo,
+    unit: str,
+    period: tuple[dt.datetime, dt.datetime],
 ) -> list[TrendPoint]:
-    trunc = TruncDay if unit == "day" else TruncWeek
-    rows = (
-        surveys.annotate(bucket=trunc("submitted_at", tzinfo=zone))
-        .values("bucket")
-        .annotate(**_SCORE_AGGREGATES)
-        .order_by("bucket")
-    )
-    return [TrendPoint(_as_date(row["bucket"]), _scores(row)) for row in rows]
+    # Sums rather than averages, so that hour groups can be folded into days.
+    additive: dict[str, Any] = {
+        key: value for key, value in _SCORE_AGGREGATES.items() if not key.endswith("_average")
+    }
+    additive.update(csat_sum=Sum("csat"), ces_sum=Sum("ces"))
+    rows = buckets.by_local_day(surveys, "submitted_at", zone, unit, period, [], additive)
+    points = []
+    for row in rows:
+        row["csat_average"] = row["csat_sum"] / row["csat_count"] if row["csat_count"] else None
+        row["ces_average"] = row["ces_sum"] / row["ces_count"] if row["ces_count"] else None
+        points.append(TrendPoint(row["bucket"], _scores(row)))
+    return points
 
 
 # --- per agent and per team --------------------------------------------------------------

@@ -42,13 +42,12 @@ from django.db.models.functions import (
     Coalesce,
     ExtractHour,
     ExtractIsoWeekDay,
-    TruncDay,
-    TruncWeek,
 )
 
 from rapport.accounts.models import Organisation
 from rapport.channels.models import Channel, ChannelKind
 from rapport.inbox.models import Direction, Kind, Message
+from rapport.insights import buckets
 from rapport.insights.metrics import org_zone
 from rapport.publishing.models import (
     AccountMetricSample,
@@ -311,7 +310,7 @@ def social_summary(
         media=media_all,
         mentions=mentions_all,
         trend_unit=unit,
-        engagement_series=_engagement_series(variants, zone, unit),
+        engagement_series=_engagement_series(variants, zone, unit, (start, end)),
     )
 
 
@@ -409,19 +408,20 @@ def _followers(
 def _follower_series(
     channels: list[Channel], start: dt.datetime, end: dt.datetime, zone: Any, unit: str
 ) -> dict[int, list[tuple[dt.date, int]]]:
-    trunc = TruncDay if unit == "day" else TruncWeek
-    rows = (
+    rows = buckets.by_local_day(
         AccountMetricSample.objects.filter(
             channel__in=channels, collected_at__gte=start, collected_at__lt=end
-        )
-        .annotate(bucket=trunc("collected_at", tzinfo=zone))
-        .values("channel_id", "bucket")
-        .annotate(followers=Max("followers"))
-        .order_by("channel_id", "bucket")
+        ),
+        "collected_at",
+        zone,
+        unit,
+        (start, end),
+        ["channel_id"],
+        {"followers": Max("followers")},
     )
     series: dict[int, list[tuple[dt.date, int]]] = {}
     for row in rows:
-        series.setdefault(row["channel_id"], []).append((_date(row["bucket"]), row["followers"]))
+        series.setdefault(row["channel_id"], []).append((row["bucket"], row["followers"]))
     return series
 
 
@@ -482,16 +482,12 @@ def _best_times(variants: QuerySet[Any], zone: Any) -> list[TimeSlot]:
 
 
 def _engagement_series(
-    variants: QuerySet[Any], zone: Any, unit: str
+    variants: QuerySet[Any], zone: Any, unit: str, period: tuple[dt.datetime, dt.datetime]
 ) -> list[tuple[dt.date, int]]:
-    trunc = TruncDay if unit == "day" else TruncWeek
-    rows = (
-        variants.annotate(bucket=trunc("published_at", tzinfo=zone))
-        .values("bucket")
-        .annotate(engagement=Sum("m_engagement"))
-        .order_by("bucket")
+    rows = buckets.by_local_day(
+        variants, "published_at", zone, unit, period, [], {"engagement": Sum("m_engagement")}
     )
-    return [(_date(row["bucket"]), row["engagement"] or 0) for row in rows]
+    return [(row["bucket"], row["engagement"] or 0) for row in rows]
 
 
 def _campaigns(

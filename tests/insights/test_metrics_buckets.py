@@ -1,0 +1,72 @@
+"""Local-day grouping: the SQLite fast path agrees with Django's truncation, across DST."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db.models import Count, Max
+
+from rapport.insights import buckets
+from rapport.insights import facts as rollups
+from rapport.insights.models import ConversationFact
+from tests.insights import service_data
+from tests.insights.service_data import at
+
+
+@pytest.fixture
+def facts(org, alice, bob):
+    data = service_data.build(org, alice, bob)
+    # Around the end of British Summer Time (25 Oct 2026, 01:00 UTC).
+    for conversation, opened in zip(
+        data.conversations.values(),
+        [
+            at(10, 24, 22, 30),  # 23:30 BST on the 24th
+            at(10, 24, 23, 30),  # 00:30 BST on the 25th
+            at(10, 25, 23, 30),  # 23:30 GMT on the 25th
+            at(10, 26, 0, 30),  # 00:30 GMT on the 26th
+            at(10, 31, 23, 59),  # 23:59 GMT on the 31st
+        ],
+        strict=True,
+    ):
+        conversation.created_at = opened
+        conversation.save()
+    rollups.refresh(data.organisation, full=True)
+    return ConversationFact.objects.filter(organisation=data.organisation)
+
+
+@pytest.mark.parametrize("unit", ["day", "week"])
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Asia/Kolkata", "UTC"])
+def test_fast_path_matches_truncation(facts, monkeypatch, unit, zone):
+    period = (at(10, 1, 0), at(11, 1, 0))
+    args = (facts, "opened_at", ZoneInfo(zone), unit, period, ["channel_id"])
+    aggregates = {"n": Count("pk"), "latest": Max("inbound_count")}
+
+    fast = buckets.by_local_day(*args, aggregates)
+    monkeypatch.setattr(buckets, "_whole_hours", lambda zone, period: False)
+    slow = buckets.by_local_day(*args, aggregates)
+
+    key = lambda row: (row["bucket"], row["channel_id"])  # noqa: E731
+    assert sorted(fast, key=key) == sorted(slow, key=key)
+
+
+def test_days_follow_the_local_clock(facts):
+    rows = buckets.by_local_day(
+        facts,
+        "opened_at",
+        ZoneInfo("Europe/London"),
+        "day",
+        (at(10, 1, 0), at(11, 1, 0)),
+        [],
+        {"n": Count("pk")},
+    )
+
+    assert [(row["bucket"].day, row["n"]) for row in rows] == [(24, 1), (25, 2), (26, 1), (31, 1)]
+
+
+def test_half_hour_zones_use_the_exact_path():
+    period = (dt.datetime(2026, 10, 1, tzinfo=dt.UTC), dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+
+    assert not buckets._whole_hours(ZoneInfo("Asia/Kolkata"), period)
+    assert buckets._whole_hours(ZoneInfo("Europe/London"), period)
