@@ -64,4 +64,14 @@ urlpatterns = [
     path("posts/<uuid:post_id>/queue/", views.post_queue, name="post_queue"),
     # Accounts
     path("accounts/<uuid:channel_id>/profile/", views.profile_versions, name="profile_versions"),
+    path(
+        "accounts/<uuid:channel_id>/profile/new/",
+        views.profile_version_create,
+        name="profile_version_create",
+    ),
+    path(
+        "accounts/<uuid:channel_id>/profile/<uuid:version_id>/apply/",
+        views.profile_version_apply,
+        name="profile_version_apply",
+    ),
 ]

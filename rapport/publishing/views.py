@@ -1395,8 +1395,23 @@ def profile_versions(request: HttpRequest, channel_id: str) -> HttpResponse:
         .select_related("created_by", "avatar", "header")
         .order_by("-number")
     )
-    diffs = {v.pk: services.profile_diff(v) for v in versions}
-    context = {"account": account, "versions": versions, "diffs": diffs}
+    for version in versions:
+        version.changes = services.profile_diff(version)  # type: ignore[attr-defined]
+    latest = versions[0] if versions else None
+    context = {
+        "account": account,
+        "versions": versions,
+        "latest": latest,
+        "links_text": "\n".join(
+            f"{link.get('name', '')} {link.get('url', '')}".strip() for link in latest.links
+        )
+        if latest
+        else "",
+        "images": asset_lib.search_assets(actor, asset_lib.AssetFilters(kind=AssetKind.IMAGE))[
+            :100
+        ],
+        "can_work": actor.can(Cap.PUBLISHING_WORK),
+    }
     return render(request, "publishing/profile_versions.html", context)
 
 
@@ -1558,3 +1573,54 @@ def post_queue(request: HttpRequest, post_id: str) -> HttpResponse:
         lambda actor, post: services.add_to_queue(actor, post, override_reason=reason),
         "Added to the queue at the accounts' next free best time.",
     )
+
+
+def _profile_links(text: str) -> list[dict[str, str]]:
+    """Read profile links written one a line as "Name https://…" (or just the address)."""
+    links = []
+    for line in text.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        links.append({"name": " ".join(words[:-1]), "url": words[-1]})
+    return links
+
+
+@login_required
+@require_POST
+def profile_version_create(request: HttpRequest, channel_id: str) -> HttpResponse:
+    actor = _user(request)
+    account = _social_account(actor, channel_id)
+    _domain_message(
+        request,
+        lambda: services.create_profile_version(
+            actor,
+            account,
+            display_name=request.POST.get("display_name", "").strip(),
+            bio=request.POST.get("bio", "").strip(),
+            avatar=request.POST.get("avatar") or None,
+            header=request.POST.get("header") or None,
+            links=_profile_links(request.POST.get("links", "")),
+            note=request.POST.get("note", "").strip(),
+        ),
+        "New profile version recorded; apply it to change the account.",
+    )
+    return redirect("publishing:profile_versions", account.public_id)
+
+
+@login_required
+@require_POST
+def profile_version_apply(request: HttpRequest, channel_id: str, version_id: str) -> HttpResponse:
+    actor = _user(request)
+    account = _social_account(actor, channel_id)
+    version = ProfileVersion.objects.filter(
+        channel=account, public_id=_uuid(version_id, "version")
+    ).first()
+    if version is None:
+        raise NotFound("No such version.")
+    _domain_message(
+        request,
+        lambda: services.apply_profile_version(actor, version),
+        f"Version {version.number} applied to {account.name}.",
+    )
+    return redirect("publishing:profile_versions", account.public_id)

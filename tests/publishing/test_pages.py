@@ -22,6 +22,7 @@ from rapport.publishing.models import (
     EntryKind,
     Post,
     PostStatus,
+    ProfileVersion,
     QueueSlot,
 )
 from tests.publishing.posts_fixtures import (  # noqa: F401  (fixtures)
@@ -436,3 +437,52 @@ def test_asset_page_shows_the_licence_expiry_in_the_date_field(
     html = web_as(mara).get(reverse("publishing:asset_detail", args=[asset.public_id])).content
 
     assert b'value="2026-12-18"' in html
+
+
+def test_a_profile_version_is_recorded_from_its_page(
+    mara: User, web_as: Any, account: Channel, image: Asset
+) -> None:
+    client = web_as(mara)
+    url = reverse("publishing:profile_version_create", args=[account.public_id])
+
+    client.post(
+        url,
+        {
+            "display_name": "Ember & Oak",
+            "bio": "Coffee, cake, neighbours.",
+            "avatar": str(image.public_id),
+            "links": "Menu https://example.com/menu\nhttps://example.com",
+            "note": "Autumn look",
+        },
+    )
+    page = client.get(reverse("publishing:profile_versions", args=[account.public_id]))
+
+    version = ProfileVersion.objects.get(channel=account)
+    assert (version.display_name, version.avatar) == ("Ember & Oak", image)
+    assert version.links == [
+        {"name": "Menu", "url": "https://example.com/menu"},
+        {"name": "", "url": "https://example.com"},
+    ]
+    assert b"Coffee, cake, neighbours." in page.content and b"Apply" in page.content
+
+
+def test_a_profile_link_must_be_a_web_address(mara: User, web_as: Any, account: Channel) -> None:
+    response = web_as(mara).post(
+        reverse("publishing:profile_version_create", args=[account.public_id]),
+        {"display_name": "x", "links": "Shop javascript:alert(1)"},
+        follow=True,
+    )
+
+    assert b"flash-error" in response.content
+    assert not ProfileVersion.objects.exists()
+
+
+def test_outsider_cannot_record_a_profile_version(
+    charlie: User, web_as: Any, account: Channel
+) -> None:
+    response = web_as(charlie).post(
+        reverse("publishing:profile_version_create", args=[account.public_id]), {"bio": "x"}
+    )
+
+    assert response.status_code == 404
+    assert not ProfileVersion.objects.exists()
