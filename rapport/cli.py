@@ -6,6 +6,7 @@ rapport worker      run background jobs and the periodic scheduler
 rapport migrate     apply database migrations
 rapport createadmin create an administrator
 rapport check       check configuration, database and migrations
+rapport report      write the monthly report (HTML and PDF) of a month
 rapport triage ...  train, evaluate and run the triage models
 rapport manage ...  any Django management command
 """
@@ -55,6 +56,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from rapport.accounts.models import Organisation
     from rapport.channels.demo import seed_channels
     from rapport.inbox.demo import seed_inbox
+    from rapport.insights.demo import seed_history
     from rapport.surveys.demo import seed_surveys
 
     print(f"Data directory: {settings.DATA_DIR}")
@@ -66,6 +68,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}"
     seed_channels(organisation, base_url=url)  # live traffic: sandbox, review feed, web form
     seed_surveys(organisation)  # an on-resolve CSAT + NPS survey and three months of responses
+    seed_history(organisation)  # demo history for Sep-Oct 2026, so the October report has data
     _print_logins(logins)
     env = {**os.environ, "RAPPORT_DEMO": "1"}
     server = subprocess.Popen(_granian_argv(args.host, args.port, workers=1), env=env)
@@ -256,6 +259,48 @@ def cmd_triage(args: argparse.Namespace) -> int:
     return triage_main(args.rest)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    _setup()
+    from pathlib import Path
+
+    from rapport.accounts.models import Organisation
+    from rapport.insights import report
+    from rapport.lib.errors import DomainError
+
+    organisations = Organisation.objects.all()
+    if args.organisation:
+        organisations = organisations.filter(slug=args.organisation)
+    found = list(organisations[:2])
+    if len(found) != 1:
+        what = (
+            f"no organisation {args.organisation!r}"
+            if args.organisation
+            else (
+                "several organisations: name one with --organisation SLUG"
+                if found
+                else "no organisation yet"
+            )
+        )
+        print(f"rapport report: {what}", file=sys.stderr)
+        return 2
+    try:
+        month = report.parse_month(args.month)
+    except DomainError as exc:
+        print(f"rapport report: {exc.message}", file=sys.stderr)
+        return 2
+    built = report.build(found[0], month)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    html_path = out / report.filename(built, "html")
+    html_path.write_text(report.render_html(built, for_pdf=True), encoding="utf-8")
+    pdf_path = out / report.filename(built, "pdf")
+    pdf_path.write_bytes(report.render_pdf(built))
+    print(f"{built.title}: {len(built.recommendations)} recommendations")
+    print(html_path)
+    print(pdf_path)
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 
@@ -349,6 +394,19 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     check.set_defaults(func=cmd_check)
+
+    report = sub.add_parser(
+        "report",
+        help="write the monthly report (HTML and PDF) of a month",
+        description=(
+            "Measure one month of customer service and social media, record its "
+            "recommendations and write the report as HTML and PDF; prints the two paths."
+        ),
+    )
+    report.add_argument("--month", required=True, help="the month, YYYY-MM (e.g. 2026-10)")
+    report.add_argument("--organisation", default="", help="organisation slug (if several)")
+    report.add_argument("--out", default=".", help="directory to write the files to")
+    report.set_defaults(func=cmd_report)
 
     triage = sub.add_parser(
         "triage",

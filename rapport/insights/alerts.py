@@ -84,6 +84,8 @@ STOPWORDS = frozenset(
     what what's when where which while who why will with won't would wouldn't yet you
     you're your yours yourself hello morning evening hey hi guys anyone else happened
     seriously again honestly literally already actually someone something anything
+    two three four five six seven eight nine ten first second third last next week weeks
+    day days time times
     """.split()  # noqa: SIM905 - a word list reads better as words
 )
 

@@ -9,7 +9,7 @@ class InsightsConfig(AppConfig):
     def ready(self) -> None:
         # Brand-risk alerts (I2): the detector watches every committed ingest batch.
         from rapport.inbox import services as inbox_services
-        from rapport.insights import alerts
+        from rapport.insights import alerts, tasks  # noqa: F401  (the monthly report mailing)
 
         if alerts.on_ingested not in inbox_services.ingested_hooks:
             inbox_services.ingested_hooks.append(alerts.on_ingested)

@@ -142,7 +142,7 @@ def attainment(rows: Sequence[tuple[str, float | None, float | None]]) -> str:
     axes.set_xlim(0, 110)
     axes.set_xlabel("% of targets met")
     axes.set_title("Service standards met")
-    axes.legend(loc="lower right")
+    axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2)
     return _encode(figure)
 
 
@@ -172,7 +172,7 @@ def complaints(now: dict[str, int], before: dict[str, int], limit: int = 8) -> s
     axes.set_yticks(positions, [c.replace("_", " ") for c in categories])
     axes.invert_yaxis()
     axes.set_title("Complaints by topic")
-    axes.legend(loc="lower right")
+    axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2)
     return _encode(figure)
 
 

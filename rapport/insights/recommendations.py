@@ -56,6 +56,8 @@ class Measures:
     # Complaints opened per category.
     complaints: dict[str, int] = field(default_factory=dict)
     previous_complaints: dict[str, int] = field(default_factory=dict)
+    # The words most of a category's complaints share this month ("courier", "parcel").
+    complaint_words: dict[str, list[str]] = field(default_factory=dict)
     # CSAT: (satisfied answers, all answers).
     csat: tuple[int, int] = (0, 0)
     previous_csat: tuple[int, int] = (0, 0)
@@ -100,6 +102,55 @@ def duration(seconds: float | None) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+_LABELS = {
+    "weekend_median_seconds": "weekend median wait",
+    "weekday_median_seconds": "weekday median wait",
+    "weekend_waits": "weekend first replies",
+    "weekday_waits": "weekday first replies",
+    "standard_minutes": "standard",
+    "times_the_standard": "× the standard",
+    "previous_count": "previous month",
+    "previous_met": "met last month",
+    "previous_total": "targets last month",
+    "previous_satisfied": "satisfied last month",
+    "previous_answers": "answers last month",
+    "with_media_posts": "posts with media",
+    "with_media_mean": "engagement per post with media",
+    "text_only_posts": "text-only posts",
+    "text_only_mean": "engagement per text-only post",
+    "overall_mean": "average engagement per post",
+    "mean_engagement": "engagement per post in that slot",
+    "over_a_week": "open over a week",
+    "common_words": "words the complaints share",
+}
+
+
+def describe_evidence(evidence: dict[str, Any]) -> list[str]:
+    """Return the evidence as short readable lines ("weekend median wait 6 h 43 min")."""
+    lines = []
+    for name, value in evidence.items():
+        label = _LABELS.get(name, name.replace("_", " "))
+        if value is None:
+            continue
+        if name.endswith("_seconds"):
+            text = duration(float(value))
+        elif name.endswith("_minutes"):
+            text = duration(float(value) * 60)
+        elif name == "p_value":
+            lines.append(_p(float(value)))
+            continue
+        elif name in ("share", "floor", "rise"):
+            text = f"{100 * float(value):.0f}%"
+        elif isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        elif isinstance(value, float):
+            text = f"{value:g}"
+        else:
+            text = str(value)
+        lines.append(f"{label} {text}")
+    return lines
 
 
 def _p(p_value: float | None) -> str:
@@ -175,14 +226,21 @@ def first_response_attainment(m: Measures) -> list[Finding]:
     if share >= ATTAINMENT_FLOOR and not worse:
         return []
     before = f"{100 * before_met / before_total:.0f}%" if before_total else "n/a"
+    if share >= ATTAINMENT_FLOOR:
+        title = (
+            f"First replies within the service standard fell from {before} to "
+            f"{100 * share:.0f}% ({met} of {total}, {_p(test.p_value)})"
+        )
+    else:
+        title = (
+            f"Only {100 * share:.0f}% of first replies met the service standard "
+            f"({met} of {total}; previous month {before}, {_p(test.p_value)})"
+        )
     return [
         Finding(
             rule="first_response_attainment",
             key="",
-            title=(
-                f"{100 * share:.0f}% of first replies met the service standard "
-                f"({met} of {total}; previous month {before}, {_p(test.p_value)})"
-            ),
+            title=title,
             action=(
                 "Check the hours when targets were missed on the service dashboard and move "
                 "capacity to them; consider a macro for the most common first questions."
@@ -225,14 +283,20 @@ def complaint_topic_rise(m: Measures) -> list[Finding]:
         rise = (rate_now / rate_before - 1) if rate_before else None
         label = category.replace("_", " ")
         rose = f"rose {100 * rise:.0f}%" if rise is not None else "appeared"
+        words = m.complaint_words.get(category, [])[:3]
+        mostly = f", many mentioning {', '.join(f'“{w}”' for w in words)}" if words else ""
         findings.append(
             Finding(
                 rule="complaint_topic_rise",
                 key=category[:120],
-                title=(f"Complaints about {label} {rose} ({before} → {count}, {_p(test.p_value)})"),
+                title=(
+                    f"Complaints about {label} {rose} ({before} → {count}, "
+                    f"{_p(test.p_value)}){mostly}"
+                ),
                 action=(
-                    f"Review the cause of the {label} complaints with the team that owns it "
-                    "(read the notable conversations below) and agree one fix to try."
+                    f"Review the cause of the {label} complaints with whoever owns it"
+                    + (f" (the words point at “{words[0]}”)" if words else "")
+                    + ", agree one fix to try this month and check the count next month."
                 ),
                 owner="Manager (operations)",
                 evidence={
@@ -242,6 +306,7 @@ def complaint_topic_rise(m: Measures) -> list[Finding]:
                     "days": m.days,
                     "previous_days": m.previous_days,
                     "rise": None if rise is None else round(rise, 3),
+                    "common_words": words,
                     "test": test.test,
                     "p_value": test.p_value,
                 },

@@ -10,11 +10,16 @@ conversations, alerts), runs the recommendation rules over the numbers and, with
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.db.models import (
     Case,
@@ -32,8 +37,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from rapport.accounts.models import Organisation
-from rapport.inbox.models import Priority, SlaPolicy, SlaTarget
+from rapport.inbox.models import Direction, Message, Priority, SlaPolicy, SlaTarget
 from rapport.insights import charts, compare, facts, metrics, social
+from rapport.insights.alerts import terms as alert_terms
 from rapport.insights.models import (
     Alert,
     ConversationFact,
@@ -41,7 +47,14 @@ from rapport.insights.models import (
     ResponseFact,
 )
 from rapport.insights.quantiles import Quantiles, quantiles
-from rapport.insights.recommendations import Finding, Measures, Wait, duration, evaluate
+from rapport.insights.recommendations import (
+    Finding,
+    Measures,
+    Wait,
+    describe_evidence,
+    duration,
+    evaluate,
+)
 from rapport.lib.errors import DomainError
 from rapport.surveys.models import SurveyResponse
 
@@ -149,6 +162,14 @@ class MonthlyReport:
         return f"{self.organisation.name}: monthly report, {self.month:%B %Y}"
 
     @property
+    def first_day(self) -> dt.date:
+        return self.month
+
+    @property
+    def last_day(self) -> dt.date:
+        return next_month(self.month) - dt.timedelta(days=1)
+
+    @property
     def first_response_standard_seconds(self) -> int | None:
         minutes = self.standards.get("first_response")
         return minutes * 60 if minutes else None
@@ -181,6 +202,9 @@ def build(organisation: Organisation, month: dt.date, *, record: bool = True) ->
     by_weekend = first_waits(organisation, start, end, group="weekend")
     measures = _measures(
         service, previous, social_now, standards, by_weekend, start, end, previous_start
+    )
+    measures = dataclasses.replace(
+        measures, complaint_words=complaint_words(organisation, start, end, measures.complaints)
     )
     report = MonthlyReport(
         organisation=organisation,
@@ -216,6 +240,10 @@ def build(organisation: Organisation, month: dt.date, *, record: bool = True) ->
     else:
         report.recommendations = list(
             Recommendation.objects.filter(organisation=organisation, month=month)
+        )
+    for recommendation in report.recommendations:
+        recommendation.evidence_lines = describe_evidence(  # type: ignore[attr-defined]
+            recommendation.evidence
         )
     return report
 
@@ -350,6 +378,59 @@ def _measures(
     )
 
 
+COMPLAINT_SAMPLE = 300
+
+
+def complaint_words(
+    organisation: Organisation,
+    start: dt.datetime,
+    end: dt.datetime,
+    counts: dict[str, int],
+    *,
+    categories: int = 3,
+) -> dict[str, list[str]]:
+    """Return, for the biggest complaint categories, the words that set them apart.
+
+    A word counts when at least a fifth of the category's first messages use it and
+    it is at least twice as common there as in the month's other complaints ("order"
+    is in every complaint; "courier" only in the late deliveries). One query per
+    category plus one, each over at most COMPLAINT_SAMPLE messages.
+    """
+    top = sorted((c for c in counts if c and c != "uncategorised"), key=counts.__getitem__)
+    chosen = top[-categories:]
+    if not chosen:
+        return {}
+    complaints = ConversationFact.objects.filter(
+        organisation=organisation, opened_at__gte=start, opened_at__lt=end, kind="complaint"
+    )
+
+    def shares(facts: QuerySet[ConversationFact]) -> tuple[Counter[str], int]:
+        texts = Message.objects.filter(
+            conversation_id__in=facts.values("conversation_id"), direction=Direction.INBOUND
+        ).values_list("text", flat=True)[:COMPLAINT_SAMPLE]
+        tally: Counter[str] = Counter()
+        n = 0
+        for text in texts:
+            tally.update(alert_terms(text))
+            n += 1
+        return tally, n
+
+    everywhere, total = shares(complaints)
+    found: dict[str, list[str]] = {}
+    for category in chosen:
+        own, n = shares(complaints.filter(category=category))
+        if not n:
+            continue
+        words = []
+        for word, count in own.most_common(15):
+            share = count / n
+            elsewhere = (everywhere[word] - count) / max(1, total - n)
+            if share >= 0.2 and count >= 3 and share >= 2 * elsewhere:
+                words.append(word)
+        found[category] = words[:5]
+    return found
+
+
 def _format(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
@@ -360,6 +441,10 @@ def _format(value: float | None, unit: str) -> str:
     if unit == "score":
         return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
     return f"{value:,.0f}"
+
+
+# Compared as daily rates, so that months of different lengths compare fairly.
+PER_DAY = ("volume", "complaints")
 
 
 def _key_figures(
@@ -375,12 +460,18 @@ def _key_figures(
     for item in comparisons:
         change = item.relative_change
         standard = standard_of.get(item.metric)
+        counted = item.metric in PER_DAY
         figures.append(
             KeyFigure(
                 label=item.label,
-                value=_format(item.current, item.unit),
-                previous=_format(item.baseline, item.unit),
-                change="–" if change is None else f"{change:+.0f}%",
+                # Counts show the month's totals; the change and the test compare daily rates.
+                value=f"{item.result.n_current:,}" if counted else _format(item.current, item.unit),
+                previous=(
+                    f"{item.result.n_baseline:,}" if counted else _format(item.baseline, item.unit)
+                ),
+                change="–"
+                if change is None
+                else f"{change:+.0f}%" + (" per day" if counted else ""),
                 verdict=item.verdict,
                 standard=f"standard {duration(standard * 60)}" if standard else "",
                 note=(
@@ -516,9 +607,18 @@ def _charts(report: MonthlyReport) -> dict[str, str]:
 # --- Rendering ------------------------------------------------------------------------------
 
 
+@functools.cache
+def _css() -> str:
+    # The page links this file (the app's CSP allows no inline styles); the
+    # standalone document (PDF, email) carries it inline.
+    path = finders.find("insights/report.css")
+    return Path(str(path)).read_text(encoding="utf-8") if path else ""
+
+
 def render_html(report: MonthlyReport, *, for_pdf: bool = False) -> str:
-    """Return the report as one standalone HTML document (charts embedded)."""
-    return render_to_string("insights/report_document.html", {"report": report, "for_pdf": for_pdf})
+    """Return the report as one standalone HTML document (charts and styles embedded)."""
+    context = {"report": report, "for_pdf": for_pdf, "css": _css()}
+    return render_to_string("insights/report_document.html", context)
 
 
 def render_pdf(report: MonthlyReport) -> bytes:
