@@ -23,6 +23,7 @@ from rapport.customers.api import router as customers_router
 from rapport.inbox.api import router as inbox_router
 from rapport.inbox.config_api import router as inbox_config_router
 from rapport.insights.api import router as insights_router
+from rapport.lib import jsonout
 from rapport.lib.errors import DomainError
 from rapport.publishing.api import router as publishing_router
 from rapport.surveys.api import router as surveys_router
@@ -71,6 +72,7 @@ api = NinjaAPI(
     ),
     auth=[BearerToken(), ActiveSession()],
     urls_namespace="api",
+    renderer=jsonout.Renderer(),
 )
 
 

@@ -3,8 +3,7 @@
 import uuid
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, ValidationError
@@ -33,6 +32,7 @@ from rapport.inbox.schemas import (
     SearchHit,
     SplitIn,
 )
+from rapport.lib import jsonout
 from rapport.lib.errors import DomainError, NotFound
 
 router = Router(tags=["inbox"])
@@ -70,9 +70,7 @@ def list_conversations(request: HttpRequest, query: Query[ListQuery]) -> Any:
     )
     # The rows are built in ConversationOut's shape (a test holds them to it); sending
     # them as they are skips a second validation pass that cost as much as the query.
-    return JsonResponse(
-        {"items": items, "next_cursor": next_cursor}, encoder=DjangoJSONEncoder, safe=False
-    )
+    return jsonout.response({"items": items, "next_cursor": next_cursor})
 
 
 # Registered before /conversations/{id} so that "bulk" is not taken for an id.
