@@ -7,6 +7,12 @@ timelines the channel listens to. What it writes: replies, posts with media,
 profile changes. Every request has a timeout; the rate-limit headers are
 honoured, so a call that would surely be refused is not made.
 
+Writes and single objects go through Mastodon.py. The listings a sync walks
+are read as plain JSON over the same session instead (`_get`): Mastodon.py
+casts every response into typed entities, recursively, parsing each date with
+dateutil, which measured three quarters of a sandbox sync's time
+(benchmarks/sandbox_fetch.py) for objects we only read a few keys of.
+
 The cursor is opaque to callers: a small JSON object with the last seen id of
 each stream (`{"n": notification id, "c": last status id of a conversation,
 "t:<tag>": status id}`). A bare id is read as a notification id.
@@ -15,13 +21,17 @@ each stream (`{"n": notification id, "c": last status id of a conversation,
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import io
 import json
 import time
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import requests
 from mastodon import Mastodon
 from mastodon.errors import (
     MastodonAPIError,
@@ -91,6 +101,9 @@ class MastodonConnector:
             version_check_mode="none",
             user_agent=user_agent,
         )
+        self._token = access_token
+        self._user_agent = user_agent
+        self._timeout = timeout
         self._me: Mapping[str, Any] | None = None
         # status id -> (thread root id, root author's account id); threads are immutable.
         self._roots: OrderedDict[str, tuple[str, str]] = OrderedDict()
@@ -132,6 +145,83 @@ class MastodonConnector:
         except MastodonError as exc:
             raise Transient(str(exc)) from exc
 
+    def _check_budget(self) -> None:
+        client = self.client
+        known_reset: float | None = client.ratelimit_reset
+        if client.ratelimit_remaining <= 0 and known_reset and known_reset > time.time():
+            raise RateLimited("The rate limit is used up.", reset_at=_utc(known_reset), status=None)
+
+    def _get(self, target: str, params: Mapping[str, Any] | None = None) -> tuple[Any, str]:
+        """GET `target` (a path under /api or a full URL) as plain JSON; errors are typed.
+
+        Returns the decoded body and the URL of the newer page (`Link:
+        rel="prev"`), or "" when there is none. The rate-limit headers update
+        the client's counters, so Mastodon.py's calls and these share them.
+        """
+        self._check_budget()
+        client = self.client
+        url = target if "://" in target else f"{client.api_base_url}{target}"
+        headers = {"Authorization": f"Bearer {self._token}", "User-Agent": self._user_agent}
+        try:
+            response = client.session.get(
+                url, params=params, headers=headers, timeout=self._timeout
+            )
+        except requests.RequestException as exc:
+            raise Transient(f"Could not complete request: {exc}") from exc
+        self._note_rate_limit(response)
+        if response.status_code >= 400:
+            raise self._error_for(response)
+        try:
+            body = response.json()
+        except ValueError:
+            raise Transient(
+                f"The server answered {url} with something other than JSON.",
+                status=response.status_code,
+            ) from None
+        return body, str(response.links.get("prev", {}).get("url") or "")
+
+    def _note_rate_limit(self, response: requests.Response) -> None:
+        client, headers = self.client, response.headers
+        remaining = headers.get("X-RateLimit-Remaining", "")
+        if remaining.strip().lstrip("-").isdigit():
+            client.ratelimit_remaining = int(remaining)
+            client.ratelimit_lastcall = time.time()
+        limit = headers.get("X-RateLimit-Limit", "")
+        if limit.strip().isdigit():
+            client.ratelimit_limit = int(limit)
+        reset = _epoch(headers.get("X-RateLimit-Reset", ""))
+        if reset is not None:
+            server_now = _epoch(headers.get("Date", ""))
+            if server_now is not None:
+                reset += time.time() - server_now  # the server's clock may differ from ours
+            # Mastodon.py stores a float or None here itself; its annotation says int.
+            client.ratelimit_reset = reset if reset > time.time() else None  # type: ignore[assignment]
+
+    def _error_for(self, response: requests.Response) -> ConnectorError:
+        status = response.status_code
+        try:
+            detail = str(response.json().get("error") or "")
+        except (ValueError, AttributeError):
+            detail = ""
+        message = f"{status} {response.reason}" + (f": {detail}" if detail else "")
+        if status == 429:
+            reset = self.client.ratelimit_reset or _retry_after(response.headers)
+            return RateLimited(f"Rate limited: {message}", reset_at=_utc(reset))
+        if status == 401:
+            return AuthRequired(message, status=status)
+        if status >= 500 or status in _RETRYABLE_4XX:
+            return Transient(message, status=status)
+        return Permanent(message, status=status)
+
+    def _walk(self, path: str, params: Mapping[str, Any]) -> Callable[..., Any]:
+        """Return a Mastodon.py-like listing call over `_get` for `_drain` (see there)."""
+
+        def listing(**kwargs: Any) -> _Page:
+            body, newer = self._get(path, {**params, **kwargs})
+            return _Page(body if isinstance(body, list) else [], newer)
+
+        return listing
+
     def me(self) -> Mapping[str, Any]:
         """Return the account this token belongs to (asked once, then remembered)."""
         if self._me is None:
@@ -148,11 +238,12 @@ class MastodonConnector:
         seen: set[str] = set()
         budget = max(0, limit)
         streams: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
-            ("n", self.client.notifications, {"types": ["mention"]}),
-            ("c", self.client.conversations, {}),
+            ("n", self._walk("/api/v1/notifications", {"types[]": ["mention"]}), {}),
+            ("c", self._walk("/api/v1/conversations", {}), {}),
         ]
         streams += [
-            (f"t:{tag}", self.client.timeline_hashtag, {"hashtag": tag}) for tag in self.hashtags
+            (f"t:{tag}", self._walk(f"/api/v1/timelines/tag/{urllib.parse.quote(tag)}", {}), {})
+            for tag in self.hashtags
         ]
         for key, endpoint, params in streams:
             if budget <= 0:
@@ -184,20 +275,20 @@ class MastodonConnector:
         """
         source = {"n": "notification", "c": "conversation"}.get(key, "hashtag")
         request = min(self.page_size, budget)
-        page = self._call(endpoint, min_id=state.get(key, "0"), limit=request, **params)
-        while page:
-            items = sorted(page, key=lambda item: _id_key(_cursor_id(key, item)))
+        page = endpoint(min_id=state.get(key, "0"), limit=request, **params)
+        while page.items:
+            items = sorted(page.items, key=lambda item: _id_key(_cursor_id(key, item)))
             for item in items:
                 status = item.get("status") if key == "n" else item
                 if key == "c":
                     status = item.get("last_status")
                 yield _cursor_id(key, item), status, source
             budget -= len(items)
-            previous = getattr(page, "_pagination_prev", None)
-            if budget <= 0 or len(items) < request or not previous:
+            if budget <= 0 or len(items) < request or not page.newer:
                 return
             request = min(self.page_size, budget)
-            page = self._call(self.client.fetch_previous, {**previous, "limit": request})
+            body, newer = self._get(_with_limit(page.newer, request))
+            page = _Page(body if isinstance(body, list) else [], newer)
 
     def _event(self, status: Mapping[str, Any], me_id: str, source: str) -> InboundEvent:
         account = status["account"]
@@ -241,7 +332,7 @@ class MastodonConnector:
             found = self._roots[parent_id]
         else:
             try:
-                context = self._call(self.client.status_context, status_id)
+                context, _ = self._get(f"/api/v1/statuses/{urllib.parse.quote(status_id)}/context")
             except Permanent:
                 # The parent was deleted or is hidden from us: thread on the parent.
                 return parent_id, ""
@@ -463,6 +554,43 @@ def _post_result(status: Mapping[str, Any]) -> PostResult:
         url=str(status.get("url") or ""),
         created_at=_datetime(status.get("created_at")),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """One page of a listing, as plain dicts, and the URL of the newer page ("" at the end)."""
+
+    items: list[Mapping[str, Any]]
+    newer: str
+
+
+def _with_limit(url: str, limit: int) -> str:
+    parts = urllib.parse.urlsplit(url)
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "limit"]
+    query.append(("limit", str(limit)))
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+def _epoch(value: str) -> float | None:
+    """Return a header's time (ISO 8601, HTTP date or Unix seconds) as Unix seconds."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float:
+    wait = headers.get("Retry-After", "").strip()
+    return time.time() + (int(wait) if wait.isdigit() else _DEFAULT_BACKOFF_SECONDS)
 
 
 def _normalised(text: str) -> str:

@@ -87,14 +87,21 @@ class Renderer:
     def __init__(self, request: HttpRequest, viewer: SandboxAccount | None) -> None:
         self.root = request.build_absolute_uri("/sandbox/")
         self.viewer = viewer
+        # Accounts rendered in this request: a notification's sender is usually also its
+        # status's author, and a page of a busy thread repeats a few authors many times.
+        self._accounts: dict[int, dict[str, Any]] = {}
 
     # --- Accounts --------------------------------------------------------------------------
 
     def accounts(self, accounts: Iterable[SandboxAccount]) -> dict[int, dict[str, Any]]:
         unique = {account.pk: account for account in accounts}
+        missing = {pk: account for pk, account in unique.items() if pk not in self._accounts}
+        if missing:
+            self._accounts.update(self._render_accounts(missing))
+        return {pk: self._accounts[pk] for pk in unique}
+
+    def _render_accounts(self, unique: dict[int, SandboxAccount]) -> dict[int, dict[str, Any]]:
         ids = list(unique)
-        if not ids:
-            return {}
         followers = dict(
             SandboxFollow.objects.filter(target_id__in=ids)
             .values("target_id")
@@ -126,7 +133,7 @@ class Renderer:
         return rendered
 
     def account(self, account: SandboxAccount, *, with_source: bool = False) -> dict[str, Any]:
-        data = self.accounts([account])[account.pk]
+        data = dict(self.accounts([account])[account.pk])  # a copy: the cache is shared
         if with_source:
             data["source"] = {
                 "privacy": "public",

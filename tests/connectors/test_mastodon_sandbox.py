@@ -266,3 +266,14 @@ def test_find_own_post_errors_are_typed(connector):
 
     with pytest.raises(AuthRequired):
         connector.find_own_post("anything", in_reply_to="1")
+
+
+def test_listings_page_forward_with_the_servers_links_and_our_page_size(
+    connector, customer, sandbox_brand
+):
+    posted = [services.post_status(customer, text=f"@emberandoak question {n}") for n in range(7)]
+    connector.page_size = 3
+
+    result = connector.fetch(None, limit=100)
+
+    assert [e.external_id for e in result.events] == [str(p.pk) for p in posted]
