@@ -14,6 +14,7 @@ from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import (
     FileResponse,
@@ -328,8 +329,6 @@ def _save_composed(
     campaign = request.POST.get("campaign") or None
     title = request.POST.get("title", "")
     planned = _planned(actor, request)
-    from django.db import transaction
-
     with transaction.atomic():
         if post is None:
             post = services.create_post(
@@ -340,9 +339,8 @@ def _save_composed(
             post = services.update_post(
                 actor, post, title=title, campaign=campaign, variants=inputs
             )
-            if planned is not None and post.status != PostStatus.SCHEDULED:
-                post.scheduled_at = planned
-                post.save(update_fields=["scheduled_at", "updated_at"])
+            if planned is not None and planned != post.scheduled_at:
+                post = services.reschedule_post(actor, post, at=planned)
             messages.success(request, "Post saved.")
         if request.POST.get("action") == "submit":
             post = services.submit_for_review(actor, post, note=request.POST.get("note", ""))

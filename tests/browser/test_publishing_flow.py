@@ -1,10 +1,13 @@
 """A manager plans a promotion on the calendar, then drafts, checks and sends a post."""
 # ruff: noqa: F811
 
+import datetime as dt
 import re
 
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from rapport.publishing import calendar as cal
 from rapport.publishing import services
 from rapport.publishing.models import CalendarEntry, Post
 from tests.conftest import PASSWORD
@@ -61,3 +64,37 @@ def test_plan_an_entry_then_compose_fix_a_finding_and_submit(
     assert post.status == "in_review"
     assert post.variants.get().assets.get() == image
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+
+
+def test_dragging_an_entry_on_the_month_view_moves_it(
+    transactional_db, page: Page, live_server, mara
+):
+    today = timezone.localdate()
+    # Two days in the same visible month grid, in the future.
+    first = today + dt.timedelta(days=1)
+    target = today + dt.timedelta(days=3)
+    entry = cal.create_entry(
+        mara, kind="event", title="Harvest fair", starts_at=first, all_day=True
+    )
+    page.set_viewport_size({"width": 1360, "height": 900})
+    page.goto(f"{live_server.url}/login/?next=/publishing/calendar/%3Fdate%3D{first.isoformat()}")
+    page.get_by_label("Email").fill(mara.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    event = page.locator(".fc-event", has_text="Harvest fair")
+    expect(event).to_be_visible()
+    cell = page.locator(
+        f"td.fc-daygrid-day[data-date='{target.isoformat()}'] .fc-daygrid-day-frame"
+    )
+    box_from, box_to = event.bounding_box(), cell.bounding_box()
+    assert box_from and box_to
+    page.mouse.move(box_from["x"] + 10, box_from["y"] + box_from["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box_to["x"] + 20, box_to["y"] + 30, steps=12)
+    page.mouse.up()
+
+    expect(page.locator("#calendar-status")).to_contain_text("moved")
+    page.screenshot(path=f"{SHOTS}/publishing-calendar-dragged.png", full_page=True)
+    entry.refresh_from_db()
+    assert entry.starts_at.astimezone(cal.organisation_zone(mara)).date() == target
