@@ -1,6 +1,6 @@
 """Platform research: dated, sourced platform profiles, a team's scores, and the platforms it chose.
 
-The starting set in research/platforms.json is loaded per organisation and is
+The starting set in research_starting_set.json is loaded per organisation and is
 then the team's to edit. Loading it again adds what is missing and never
 overwrites what the team changed. A choice to use a platform (or not) is
 appended with its reason; the latest choice per platform is the selection and
@@ -35,7 +35,8 @@ from rapport.publishing.models import (
     PlatformScore,
 )
 
-SEED_FILE = Path(__file__).parent / "research" / "platforms.json"
+# Next to this module, so the package data rule ("*.json") ships it in wheels.
+SEED_FILE = Path(__file__).parent / "research_starting_set.json"
 # The issue asks a team to research at least this many platforms before choosing.
 MIN_PLATFORMS_SCORED = 4
 SCORE_CRITERIA = ("audience_fit", "business_fit", "usability", "privacy", "cost")
