@@ -179,33 +179,28 @@ def selected_platforms(research: PlatformResearch) -> list[PlatformDecision]:
 def load_starting_set(organisation: Organisation, *, actor: User | None = None) -> int:
     """Load the dated starting set into an organisation; return how many facts were added.
 
-    Idempotent: a platform already there keeps its name and summary, and a fact
-    is added only when the platform has no fact from the same source on the same
-    aspect (so a fact the team edited or deleted is not brought back... unless
-    its source changed, which is the team's call to make).
+    Idempotent: only platforms the organisation does not have yet are added, with
+    their facts. A platform already there belongs to the team, so loading again
+    never brings back a fact the team corrected or removed.
     """
     if actor is not None:
         require(actor, Cap.PUBLISHING_WORK)
-    existing = {p.slug: p for p in PlatformProfile.objects.filter(organisation=organisation)}
-    known = set(
-        PlatformFact.objects.filter(platform__organisation=organisation).values_list(
-            "platform__slug", "aspect", "source_url"
-        )
+    existing = set(
+        PlatformProfile.objects.filter(organisation=organisation).values_list("slug", flat=True)
     )
-    removed = _removed_seed_facts(organisation)
     added = 0
     for spec in seed_data()["platforms"]:
-        profile = existing.get(spec["slug"])
-        if profile is None:
-            profile = PlatformProfile.objects.create(
-                organisation=organisation,
-                slug=spec["slug"],
-                name=spec["name"],
-                summary=spec["summary"],
-                website=spec.get("website", ""),
-                updated_by=actor,
-            )
-        new_facts = [
+        if spec["slug"] in existing:
+            continue
+        profile = PlatformProfile.objects.create(
+            organisation=organisation,
+            slug=spec["slug"],
+            name=spec["name"],
+            summary=spec["summary"],
+            website=spec.get("website", ""),
+            updated_by=actor,
+        )
+        facts = PlatformFact.objects.bulk_create(
             PlatformFact(
                 platform=profile,
                 aspect=fact["aspect"],
@@ -216,36 +211,19 @@ def load_starting_set(organisation: Organisation, *, actor: User | None = None) 
                 updated_by=actor,
             )
             for fact in spec["facts"]
-            if (spec["slug"], fact["aspect"], fact["source_url"]) not in known
-            and (spec["slug"], fact["aspect"], fact["source_url"]) not in removed
-        ]
-        PlatformFact.objects.bulk_create(new_facts)
-        for fact in new_facts:
-            known.add((spec["slug"], fact.aspect, fact.source_url))
-        added += len(new_facts)
-    if added and actor is not None:
+        )
+        added += len(facts)
+    if added:
         audit.record(
             actor,
             "platform_research.starting_set_loaded",
             None,
             organisation=organisation,
+            object_type="platform_research",
+            object_id=str(organisation.public_id),
             changes={"facts_added": [None, added]},
         )
     return added
-
-
-def _removed_seed_facts(organisation: Organisation) -> set[tuple[str, str, str]]:
-    from rapport.accounts.models import AuditEntry
-
-    removed = set()
-    for changes in AuditEntry.objects.filter(
-        organisation=organisation, action="platform_fact.deleted"
-    ).values_list("changes", flat=True):
-        try:
-            removed.add((changes["platform"][0], changes["aspect"][0], changes["source_url"][0]))
-        except (KeyError, TypeError, IndexError):
-            continue
-    return removed
 
 
 # --- Profiles and facts ---------------------------------------------------------------------
