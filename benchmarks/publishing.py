@@ -294,7 +294,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         "publish_calls": sum(calls.values()),
         "publish_calls_doubled": sum(1 for n in calls.values() if n > 1),
         "outcomes": dict(results),
-        "server": f"rapport serve (granian, {args.server_workers} workers), SQLite",
+        "server": f"granian (as rapport serve runs it), {args.server_workers} workers, SQLite",
         "cpus": os.cpu_count(),
     }
 

@@ -299,3 +299,35 @@ def test_queue_picks_the_next_free_best_time(account, mara, api_as):
     at_a, at_b = dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)
     assert at_a > timezone.now() and at_b - at_a == dt.timedelta(days=1)
     assert (at_a.hour, at_a.minute) == (9, 30)  # the organisation's zone is UTC
+
+
+def test_named_approvers_and_two_approvals(account, mara, morgan, ada, sam, api_as):
+    rule = api_as(morgan).put(
+        f"/publishing/accounts/{account.public_id}/approval-rule",
+        {"approvals_required": 2, "approver_ids": [str(sam.public_id), str(ada.public_id)]},
+    )
+    assert rule.status_code == 200, rule.json_body
+    assert {a["email"] for a in rule.json_body["approvers"]} == {sam.email, ada.email}
+    api = api_as(mara)
+    post_id = _draft(api, account).json_body["id"]
+    api.post(f"/publishing/posts/{post_id}/submit", {})
+
+    not_named = api_as(morgan).post(f"/publishing/posts/{post_id}/reviews", {"decision": "approve"})
+    first = api_as(sam).post(f"/publishing/posts/{post_id}/reviews", {"decision": "approve"})
+    halfway = api.get(f"/publishing/posts/{post_id}").json()
+    second = api_as(ada).post(f"/publishing/posts/{post_id}/reviews", {"decision": "approve"})
+
+    assert not_named.status_code == 403
+    assert first.status_code == 201 and second.status_code == 201
+    assert halfway["status"] == "in_review"
+    assert halfway["approvals_missing"] == ["Sandbox social: 1 more approval(s)"]
+    assert api.get(f"/publishing/posts/{post_id}").json()["status"] == "approved"
+    assert (
+        api_as(morgan)
+        .put(
+            f"/publishing/accounts/{account.public_id}/approval-rule",
+            {"approver_ids": ["9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"]},
+        )
+        .json_body["code"]
+        == "bad_approver"
+    )
