@@ -111,8 +111,12 @@ def sandbox_posts(seeds: int, hours: int) -> list[tuple[str, str, str]]:
 
 
 def demo_seeds() -> list[tuple[str, str]]:
-    """Return the inbox demo's seed messages (a form: subject and body) with their kinds."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
+    """Return the inbox demo's seed messages (a form: subject and body) with their kinds.
+
+    The seeds live in a Django module, so this sets Django up (the test settings:
+    the app registry only, no database is touched).
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     import django
 
     django.setup()

@@ -9,7 +9,9 @@ Three steps, cheapest first:
 2. English: for Latin-script messages, the share of word tokens that are among
    the 5,000 most frequent words of the English training tweets (stored in
    ``models/language.npz``, learnt at training time). At least half known words
-   (numbers aside) and no *marker word* of another language -> "en".
+   (numbers aside) and no *marker word* of another language -> "en" (a marker
+   word does not count in a longer message, over ``SHORT_WORDS`` words, whose
+   share is at least ``CLEAR_ENGLISH_SHARE``).
    Marker words (``MARKER_WORDS``) are frequent function words and greetings of
    Spanish, French, German, Italian, Portuguese and Dutch that are not also
    common English words ("hola", "pedido", "merci", "ich", "grazie", "não"...).
@@ -83,6 +85,7 @@ _SCRIPTS = ("other", *sorted({r[2] for r in _RANGES}))
 _LATIN = _SCRIPTS.index("latin")
 _FALLBACK_SCRIPTS = {"latin", "cyrillic", "arabic", "devanagari", "other"}
 MIN_ENGLISH_SHARE = 0.5
+CLEAR_ENGLISH_SHARE = 0.8
 SHORT_WORDS = 8
 SHORT_TEXT_LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl")
 # Log-prior (nats) added to those languages for short texts: enough to win a near
@@ -246,7 +249,12 @@ class LanguageIdentifier:
         main = np.argmax(per_doc, axis=1)
         share = self._english_share(batch)
         markers = self._marker_counts(batch)
-        english = (share >= MIN_ENGLISH_SHARE) & (markers.sum(axis=1) == 0)
+        # A marker word only casts doubt on a short message or a mostly-but-not-clearly
+        # English one: forty English words with "Los Angeles" in them stay English.
+        doubt = (markers.sum(axis=1) > 0) & (
+            (batch.n_words <= SHORT_WORDS) | (share < CLEAR_ENGLISH_SHARE)
+        )
+        english = (share >= MIN_ENGLISH_SHARE) & ~doubt
         result: list[str] = []
         pending: list[int] = []
         latin: set[int] = set()

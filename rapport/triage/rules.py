@@ -100,7 +100,7 @@ from rapport.triage.labels import (
     RISK_TOPICS,
     URGENCIES,
 )
-from rapport.triage.text import BUCKET_BITS, WORD_CLASS, Batch, featurise
+from rapport.triage.text import BUCKET_BITS, CHAR_ORDERS, WORD_CLASS, Batch, featurise
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -397,17 +397,18 @@ def structure(texts: list[str], batch: Batch) -> Structure:
             rating[i] = 1
     counts["medialink"] = media
     counts["rating"] = rating
-    question = codes == ord("?")
-    counts["question_mark"] = per_doc(question)
-    double = np.zeros(len(codes), dtype=bool)
-    double[1:] = question[1:] & question[:-1]
-    counts["double_question"] = per_doc(double)
-    counts["camera"] = per_doc(np.isin(codes, _CAMERA))
+    marks = np.flatnonzero(codes == ord("?"))
+    counts["question_mark"] = np.bincount(doc_of[marks], minlength=n).astype(np.int64)
+    doubled = marks[1:][np.diff(marks) == 1]
+    counts["double_question"] = np.bincount(doc_of[doubled], minlength=n).astype(np.int64)
+    wide = np.flatnonzero(codes >= min(_CAMERA))
+    camera = wide[np.isin(codes[wide], _CAMERA)]
+    counts["camera"] = np.bincount(doc_of[camera], minlength=n).astype(np.int64)
     counts["confusion"] = found_groups[:, _LEXICON_GROUPS.index("confusion")].astype(np.int64)
     counts["advocacy"] = found_groups[:, _LEXICON_GROUPS.index("advocacy")].astype(np.int64)
     # Addressed to someone: the first character of the message is "@" (each
     # document starts one space after its separator).
-    starts = np.concatenate([[0], np.flatnonzero(codes == 2) + 1]) + 1
+    starts = batch.char_indptr[:-1] // len(CHAR_ORDERS) + 1
     inside = starts < len(codes)
     first = np.zeros(n, dtype=bool)
     first[inside] = codes[starts[inside]] == ord("@")
