@@ -97,6 +97,8 @@ class CheckedUpload:
     height: int | None = None
     thumbnail: bytes | None = None
     extension: str = ""
+    # Set instead of `content` for large kinds: the upload itself, stored as it is.
+    stream: Any = None
 
 
 # --- Upload checking -------------------------------------------------------------------------
@@ -117,6 +119,17 @@ def check_upload(name: str, stream: Any, size: int) -> CheckedUpload:
         raise UploadTooLarge(
             f"“{name}” is {size / MB:.1f} MB; {kind} files may be at most {limit // MB} MB.",
             details={"file": name, "size": size, "limit": limit, "kind": kind},
+        )
+    if kind not in (AssetKind.IMAGE, AssetKind.TEXT):
+        # Audio, video and PDF are stored as uploaded, streamed from the upload's
+        # temporary file rather than read into memory.
+        return CheckedUpload(
+            kind=kind,
+            mime_type=checked.mime_type,
+            size=size,
+            content=b"",
+            stream=stream,
+            extension=_EXTENSIONS.get(checked.mime_type, ""),
         )
     content = stream.read()
     if kind == AssetKind.IMAGE:
@@ -339,7 +352,8 @@ def create_asset(
 
 def _store(asset: Asset, checked: CheckedUpload) -> None:
     stem = uuid.uuid4().hex
-    asset.file.save(f"{stem}{checked.extension}", ContentFile(checked.content), save=False)
+    body = checked.stream if checked.stream is not None else ContentFile(checked.content)
+    asset.file.save(f"{stem}{checked.extension}", body, save=False)
     if checked.thumbnail:
         asset.thumbnail.save(f"{stem}.webp", ContentFile(checked.thumbnail), save=False)
     asset.save(update_fields=["file", "thumbnail", "updated_at"])

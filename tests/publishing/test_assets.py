@@ -285,3 +285,14 @@ def test_library_page_shows_a_refused_upload_as_a_form_error(mara: User, web_as:
     assert response.status_code == 400
     assert b"not accepted here" in response.content
     assert not Asset.objects.exists()
+
+
+def test_a_pdf_is_stored_as_uploaded(mara: User, api_as: Any) -> None:
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"x" * 2000
+
+    response = upload(api_as(mara), "menu.bin", pdf, title="Menu")
+
+    assert response.status_code == 201
+    assert (response.json()["kind"], response.json()["size"]) == ("pdf", len(pdf))
+    asset = Asset.objects.get(public_id=response.json()["id"])
+    assert asset.file.open("rb").read() == pdf and not asset.thumbnail
