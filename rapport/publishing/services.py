@@ -521,6 +521,10 @@ def update_post(
                     code="compliance_blocked",
                     details=[f.as_dict() for f in blocking],
                 )
+            # An account added to a scheduled post goes out with the others.
+            PostVariant.objects.filter(
+                post=post, status=VariantStatus.PENDING, next_attempt_at__isnull=True
+            ).update(next_attempt_at=post.scheduled_at, updated_at=now)
         elif post.status == PostStatus.FAILED:
             _transition(post, PostStatus.DRAFT, actor=actor, reason="Edited after failing.")
     post.save()

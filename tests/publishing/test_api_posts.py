@@ -331,3 +331,33 @@ def test_named_approvers_and_two_approvals(account, mara, morgan, ada, sam, api_
         .json_body["code"]
         == "bad_approver"
     )
+
+
+def test_an_account_added_to_a_scheduled_post_goes_out_with_it(ada, account, mara, api_as):
+    second = channels.create_channel(
+        ada,
+        name="Second sandbox",
+        kind="sandbox",
+        config={"base_url": "http://sandbox.invalid/sandbox"},
+        secrets={"access_token": "another-token"},
+    ).channel
+    api = api_as(mara)
+    post_id = _draft(api, account).json_body["id"]
+    api.post(f"/publishing/posts/{post_id}/submit", {})
+    at = soon(30)
+    api.post(f"/publishing/posts/{post_id}/schedule", {"at": at.isoformat()})
+
+    edited = api.patch(
+        f"/publishing/posts/{post_id}",
+        {
+            "variants": [
+                {"account_id": str(account.public_id), "text": "Fresh bread from 7."},
+                {"account_id": str(second.public_id), "text": "Bread's out at 7, come by."},
+            ]
+        },
+    )
+
+    assert edited.json_body["status"] == "scheduled"
+    from rapport.publishing import services
+
+    assert len(services.due_variant_ids(now=at + dt.timedelta(seconds=1))) == 2
