@@ -1172,13 +1172,24 @@ def claim_variant(variant_id: int, *, now: dt.datetime | None = None) -> PostVar
     if won != 1:
         # Nothing got updated: published already, not due, or another worker has it.
         return None
-    post_id = PostVariant.objects.filter(pk=variant_id).values_list("post_id", flat=True).get()
-    with transaction.atomic():
-        post = Post.objects.select_for_update().get(pk=post_id)
-        if post.status == PostStatus.SCHEDULED:
-            _transition(post, PostStatus.PUBLISHING, actor=None, reason="Publishing.", now=now)
-            post.save(update_fields=["status", "updated_at"])
-    return PostVariant.objects.select_related("channel", "post").get(pk=variant_id)
+    variant = PostVariant.objects.select_related("channel", "post").get(pk=variant_id)
+    post = variant.post
+    if post.status == PostStatus.SCHEDULED:
+        with transaction.atomic():
+            # The first variant out moves the post on; only one claim can win this update.
+            moved = Post.objects.filter(pk=post.pk, status=PostStatus.SCHEDULED).update(
+                status=PostStatus.PUBLISHING, updated_at=now
+            )
+            if moved == 1:
+                PostTransition.objects.create(
+                    post=post,
+                    from_status=PostStatus.SCHEDULED,
+                    to_status=PostStatus.PUBLISHING,
+                    reason="Publishing.",
+                    created_at=now,
+                )
+                post.status = PostStatus.PUBLISHING
+    return variant
 
 
 def publish_variant(
