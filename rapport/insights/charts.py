@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
+import hashlib
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import ParamSpec
 
 import matplotlib
+from django.core.cache import cache
 
 matplotlib.use("Agg")
 
@@ -21,6 +25,7 @@ from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+P = ParamSpec("P")
 PALETTE = ("#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#0ea5e9", "#84cc16", "#64748b")
 INK = "#1f2937"
 MUTED = "#6b7280"
@@ -59,14 +64,43 @@ def _figure(width: float = 6.4, height: float = 2.6) -> tuple[Figure, Axes]:
 
 def _encode(figure: Figure) -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    # Fixed margins rather than bbox_inches="tight", which draws every figure twice.
+    # Margins in inches, so short and tall figures keep room for titles and tick labels.
+    height = figure.get_figheight()
+    figure.subplots_adjust(left=0.16, right=0.97, top=1 - 0.42 / height, bottom=0.5 / height)
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def cached(function: Callable[P, str]) -> Callable[P, str]:
+    """Reuse a chart drawn from exactly the same numbers (a past month rarely changes).
+
+    The key is a hash of the function's name and arguments, so any change in the data
+    draws it again; drawing is most of the cost of a report.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> str:
+        digest = hashlib.sha256(repr((function.__name__, args, kwargs)).encode()).hexdigest()
+        key = f"insights:chart:{CHART_VERSION}:{digest}"
+        found = cache.get(key)
+        if found is None:
+            found = function(*args, **kwargs)
+            cache.set(key, found, CHART_CACHE_SECONDS)
+        return str(found)
+
+    return wrapper
+
+
+CHART_VERSION = 1  # bump when a chart's drawing changes
+CHART_CACHE_SECONDS = 7 * 24 * 3600
 
 
 def _hours(seconds: float | None) -> float:
     return (seconds or 0) / 3600
 
 
+@cached
 def volume_by_day(days: Sequence[dt.date], series: Mapping[str, Sequence[int]]) -> str:
     """Stacked bars: conversations opened per day, one colour per channel."""
     if not days or not any(sum(values) for values in series.values()):
@@ -89,6 +123,7 @@ def volume_by_day(days: Sequence[dt.date], series: Mapping[str, Sequence[int]]) 
     return _encode(figure)
 
 
+@cached
 def waits_by_weekday(medians: dict[int, float | None], standard_minutes: int | None) -> str:
     """Bars: the median first-reply wait per weekday (hours), with the standard as a line."""
     if not any(medians.values()):
@@ -114,6 +149,7 @@ def waits_by_weekday(medians: dict[int, float | None], standard_minutes: int | N
     return _encode(figure)
 
 
+@cached
 def attainment(rows: Sequence[tuple[str, float | None, float | None]]) -> str:
     """Paired horizontal bars: share of targets met this month and the month before."""
     rows = [row for row in rows if row[1] is not None or row[2] is not None]
@@ -146,6 +182,7 @@ def attainment(rows: Sequence[tuple[str, float | None, float | None]]) -> str:
     return _encode(figure)
 
 
+@cached
 def complaints(now: dict[str, int], before: dict[str, int], limit: int = 8) -> str:
     """Paired horizontal bars: complaints per category this month and the month before."""
     categories = sorted(now, key=lambda c: now[c], reverse=True)[:limit]
@@ -176,6 +213,7 @@ def complaints(now: dict[str, int], before: dict[str, int], limit: int = 8) -> s
     return _encode(figure)
 
 
+@cached
 def satisfaction(days: Sequence[dt.date], csat: Sequence[float | None]) -> str:
     """A line: share of satisfied survey answers per day (or week)."""
     points = [(d, v) for d, v in zip(days, csat, strict=True) if v is not None]
@@ -196,6 +234,7 @@ def satisfaction(days: Sequence[dt.date], csat: Sequence[float | None]) -> str:
     return _encode(figure)
 
 
+@cached
 def followers(series: Mapping[str, Sequence[tuple[dt.date, int]]]) -> str:
     """Lines: followers per account over the month."""
     series = {name: points for name, points in series.items() if len(points) >= 2}
@@ -215,6 +254,7 @@ def followers(series: Mapping[str, Sequence[tuple[dt.date, int]]]) -> str:
     return _encode(figure)
 
 
+@cached
 def media_engagement(with_media: float | None, text_only: float | None) -> str:
     """Two bars: mean engagement of a post with a photo or video and of a text-only post."""
     if not with_media and not text_only:
