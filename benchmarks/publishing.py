@@ -252,10 +252,17 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     lock = threading.Lock()
     real_publish = MastodonConnector.publish
 
+    platform_s = [0.0]
+
     def counted(self: MastodonConnector, text: str, **kwargs: Any) -> Any:
         with lock:
             calls[kwargs["idempotency_key"]] += 1
-        return real_publish(self, text, **kwargs)
+        began = time.perf_counter()
+        try:
+            return real_publish(self, text, **kwargs)
+        finally:
+            with lock:
+                platform_s[0] += time.perf_counter() - began
 
     MastodonConnector.publish = counted  # type: ignore[method-assign]
     results: Counter[str] = Counter()
@@ -293,6 +300,9 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         "lost": lost,
         "publish_calls": sum(calls.values()),
         "publish_calls_doubled": sum(1 for n in calls.values() if n > 1),
+        # Seconds spent inside the platform call (HTTP to the sandbox and its own database
+        # write), summed over the workers: the rest of their time is the claim and record.
+        "platform_call_s": round(platform_s[0], 1),
         "outcomes": dict(results),
         "server": f"granian (as rapport serve runs it), {args.server_workers} workers, SQLite",
         "cpus": os.cpu_count(),
