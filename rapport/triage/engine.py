@@ -503,8 +503,15 @@ def _reasons(
     offensive = _percent(p["offensive"])
     hate = _percent(p["hate"])
     anger = _percent(p["anger"])
-    angry_tone = (p["anger"] >= 0.5).tolist()
-    offensive_tone = (p["offensive"] >= 0.75).tolist()
+    angry_tone = (p["anger"] >= 0.4).tolist()
+    offensive_tone = (p["offensive"] >= 0.5).tolist()
+    asked = (p["request"] >= 0.5).tolist()
+    toxic = ((p["hate"] >= 0.6) | (p["offensive"] >= 0.75)).tolist()
+    media = ((facts.counts["medialink"] > 0) | (facts.counts["camera"] > 0)).tolist()
+    rated = (facts.counts["rating"] > 0).tolist()
+    confusion = (facts.counts["confusion"] > 0).tolist()
+    doubled = (facts.counts["double_question"] > 0).tolist()
+    uncovered = (intent_conf < 0.25).tolist() if intent_conf is not None else [False] * n
     best_intent = _percent(intent_conf) if intent_conf is not None else [""] * n
     urls = facts.counts["url"].tolist()
     hashtags = facts.counts["hashtag"].tolist()
@@ -524,21 +531,30 @@ def _reasons(
         if kind == "complaint":
             found = ["reads as a complaint (" + complaint[i] + ")"]
         elif kind == "question":
-            found = ["asks for information or action (" + request[i] + ")"]
+            found = [
+                "asks for information or action (" + request[i] + ")"
+                if asked[i]
+                else "asks a direct question"
+            ]
         elif kind == "abuse":
-            found = ["abusive language (offensive " + offensive[i] + ", hate " + hate[i] + ")"]
+            found = [
+                "abusive language (offensive " + offensive[i] + ", hate " + hate[i] + ")"
+                if toxic[i]
+                else "mocks without a grievance to fix (offensive " + offensive[i] + ")"
+            ]
         elif kind == "praise":
             found = ["positive tone (" + score[i] + ")"]
         elif kind == "spam":
             found = [f"spam signals ({urls[i]} links, {hashtags[i]} hashtags, score {spam[i]:.2f})"]
         elif kind == "ugc":
-            found = ["shares a photo or video"]
+            found = ["shares a photo or video" if media[i] else "shares a moment with a hashtag"]
         elif kind == "review":
-            found = [
-                "posted on a review site"
-                if review[i]
-                else "evaluates the brand (sentiment " + score[i] + ")"
-            ]
+            if review[i]:
+                found = ["posted on a review site"]
+            elif rated[i]:
+                found = ["gives a rating"]
+            else:
+                found = ["evaluates the brand (sentiment " + score[i] + ")"]
         elif has_words[i]:
             found = ["no strong signal (sentiment " + score[i] + ")"]
         else:
@@ -553,8 +569,13 @@ def _reasons(
                 found.append("offensive language (" + offensive[i] + ")")
             else:
                 found.append("written in capitals")
-        elif persona == _MISGUIDED and intent_conf is not None:
-            found.append("matches none of our intents (best " + best_intent[i] + ")")
+        elif persona == _MISGUIDED:
+            if confusion[i]:
+                found.append("sounds unsure or working from a wrong assumption")
+            elif doubled[i]:
+                found.append("asks with '??' (confused)")
+            if uncovered[i]:
+                found.append("matches none of our intents (best " + best_intent[i] + ")")
         if i in with_topics:
             found.extend(name for name, on in zip(topic_names, topic_matrix[i], strict=True) if on)
         if risky[i]:

@@ -59,7 +59,8 @@ Persona, first rule that holds:
    facts against what the organisation sells or where it is: the engine does
    not know the organisation, so "you sold me a broken TV" sent to a café is
    only caught when the intents (which the organisation trains) do not cover it;
-4. unhappy_customer: kind complaint, or negative sentiment (score <= -0.3);
+4. unhappy_customer: kind complaint, negative sentiment (score <= -0.3), or a
+   review with discontent >= 0.5 (a two-star rating that complains);
 5. brand_advocate: kind ugc (sharing one's own content about the brand; ugc is
    never negative), or positive (score >= 0.3 or kind praise) and a review, a
    recommendation cue (``ADVOCACY_WORDS``: "recommend", "telling
@@ -578,7 +579,10 @@ def decide(
             "misguided_customer",
             (is_kind("question") | is_kind("complaint") | asks) & confused,
         ),
-        ("unhappy_customer", is_kind("complaint") | (score <= -0.3)),
+        (
+            "unhappy_customer",
+            is_kind("complaint") | (score <= -0.3) | (is_kind("review") & (discontent >= 0.5)),
+        ),
         (
             "brand_advocate",
             is_kind("ugc")

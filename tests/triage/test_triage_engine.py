@@ -148,3 +148,19 @@ def test_as_dict_is_json_ready(engine: Engine) -> None:
 
 def test_default_engine_is_loaded_once() -> None:
     assert default_engine() is default_engine()
+
+
+def test_reasons_say_why_a_rule_decided(engine: Engine) -> None:
+    confused, rated, photo = engine.classify_batch(
+        [
+            "Is this the number for the bank??",
+            "★★☆☆☆ the flat white was lukewarm and the staff ignored us",
+            "Here's my morning pour-over with your beans 📸",
+        ]
+    )
+
+    assert confused.persona == "misguided_customer"
+    assert "sounds unsure or working from a wrong assumption" in confused.reasons
+    assert rated.kind == "review" and rated.reasons[0] == "gives a rating"
+    assert rated.persona in ("unhappy_customer", "angry_customer")
+    assert photo.kind == "ugc" and photo.reasons[0] == "shares a photo or video"
