@@ -349,6 +349,8 @@ def load_http(token: str, path: str, seconds: int = 15) -> dict[str, object]:
     import shutil
     import socket
     import subprocess
+    import urllib.error
+    import urllib.request
 
     if shutil.which("wrk") is None:
         return {"http_error": "wrk not installed (apt-get install wrk)"}
@@ -366,12 +368,17 @@ def load_http(token: str, path: str, seconds: int = 15) -> dict[str, object]:
     )
     url = f"http://127.0.0.1:{port}{path}"
     try:
-        for _ in range(100):
+        # `rapport serve` collects static files before it listens: on a busy machine
+        # that takes a minute. Wait until the API answers at all.
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and server.poll() is None:
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                with urllib.request.urlopen(url, timeout=5):
                     break
+            except urllib.error.HTTPError:
+                break  # it answered (401 without the token)
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.5)
         header = f"Authorization: Bearer {token}"
         subprocess.run(["wrk", "-t1", "-c4", "-d2s", "-H", header, url], capture_output=True)
         out = subprocess.run(
