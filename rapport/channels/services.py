@@ -638,16 +638,15 @@ def channel_is_silent(channel: Channel, now: dt.datetime) -> bool:
     quiet_since = max(last, channel.resumed_at) if channel.resumed_at else last
     if now - quiet_since < silence.FLOOR:
         return False
+    # Normal is the four weeks before it went quiet, so a long silence stays flagged.
     hours = list(
-        inbound.filter(created_at__gte=now - silence.HISTORY)
+        inbound.filter(created_at__gte=last - silence.HISTORY)
         .annotate(hour=TruncHour("created_at", tzinfo=dt.UTC))
         .order_by()
         .values_list("hour", flat=True)
         .distinct()
     )
-    if not hours:
-        return True  # traffic before, none in four weeks
-    start = max(now - silence.HISTORY, min(channel.created_at, min(hours)))
+    start = max(last - silence.HISTORY, min(channel.created_at, *hours))
     profile = silence.learn(
         hours, start=start, end=last, zone=silence.zone_of(channel.organisation.time_zone)
     )

@@ -243,3 +243,18 @@ def test_the_scheduler_runs_the_silence_check(db):
 
     assert job.interval == dt.timedelta(minutes=5)
     assert tasks.check_silent_channels.call() == "0 flagged, 0 cleared"
+
+
+def test_a_silence_longer_than_the_learning_window_stays_flagged(hook):
+    with_history(hook, office_hours(until=NOW - dt.timedelta(days=2)))
+    services.check_silent_channels(NOW)
+
+    result = services.check_silent_channels(NOW + dt.timedelta(days=40))
+
+    assert result.cleared == 0 and refreshed(hook).health == ChannelHealth.SILENT
+
+
+def test_a_channel_with_a_few_old_messages_is_not_called_silent(hook):
+    with_history(hook, [NOW - dt.timedelta(days=60), NOW - dt.timedelta(days=59)])
+
+    assert services.check_silent_channels(NOW).flagged == 0
