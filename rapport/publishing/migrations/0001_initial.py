@@ -8,214 +8,515 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('channels', '0002_sync_state_and_deliveries'),
+        ("accounts", "0001_initial"),
+        ("channels", "0002_sync_state_and_deliveries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Asset',
+            name="Asset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('image', 'Image'), ('text', 'Text'), ('pdf', 'PDF'), ('audio', 'Audio'), ('video', 'Video'), ('link', 'Link')], max_length=10)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('alt_text', models.CharField(blank=True, max_length=1000)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('file', models.FileField(blank=True, upload_to='assets/%Y/%m/')),
-                ('thumbnail', models.FileField(blank=True, upload_to='assets/thumbs/%Y/%m/')),
-                ('url', models.URLField(blank=True, max_length=1000)),
-                ('body', models.TextField(blank=True)),
-                ('mime_type', models.CharField(blank=True, max_length=100)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('width', models.PositiveIntegerField(blank=True, null=True)),
-                ('height', models.PositiveIntegerField(blank=True, null=True)),
-                ('source', models.CharField(choices=[('own', 'Our own'), ('licensed', 'Licensed'), ('ugc', 'User-generated, with permission'), ('cc', 'Creative Commons')], default='own', max_length=10)),
-                ('licence', models.CharField(blank=True, max_length=200)),
-                ('licence_url', models.URLField(blank=True, max_length=500)),
-                ('licence_expires_on', models.DateField(blank=True, null=True)),
-                ('attribution_required', models.BooleanField(default=False)),
-                ('attribution_text', models.CharField(blank=True, max_length=500)),
-                ('creator_handle', models.CharField(blank=True, max_length=200)),
-                ('permission_granted_on', models.DateField(blank=True, null=True)),
-                ('archived', models.BooleanField(default=False)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assets', to='accounts.organisation')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('permission_recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("image", "Image"),
+                            ("text", "Text"),
+                            ("pdf", "PDF"),
+                            ("audio", "Audio"),
+                            ("video", "Video"),
+                            ("link", "Link"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("alt_text", models.CharField(blank=True, max_length=1000)),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("file", models.FileField(blank=True, upload_to="assets/%Y/%m/")),
+                ("thumbnail", models.FileField(blank=True, upload_to="assets/thumbs/%Y/%m/")),
+                ("url", models.URLField(blank=True, max_length=1000)),
+                ("body", models.TextField(blank=True)),
+                ("mime_type", models.CharField(blank=True, max_length=100)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("width", models.PositiveIntegerField(blank=True, null=True)),
+                ("height", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("own", "Our own"),
+                            ("licensed", "Licensed"),
+                            ("ugc", "User-generated, with permission"),
+                            ("cc", "Creative Commons"),
+                        ],
+                        default="own",
+                        max_length=10,
+                    ),
+                ),
+                ("licence", models.CharField(blank=True, max_length=200)),
+                ("licence_url", models.URLField(blank=True, max_length=500)),
+                ("licence_expires_on", models.DateField(blank=True, null=True)),
+                ("attribution_required", models.BooleanField(default=False)),
+                ("attribution_text", models.CharField(blank=True, max_length=500)),
+                ("creator_handle", models.CharField(blank=True, max_length=200)),
+                ("permission_granted_on", models.DateField(blank=True, null=True)),
+                ("archived", models.BooleanField(default=False)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assets",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "permission_recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('name', models.CharField(max_length=150)),
-                ('kind', models.CharField(choices=[('promotion', 'Product promotion'), ('offer', 'Special offer'), ('event', 'Event'), ('ugc', 'User-generated content'), ('awareness', 'Awareness')], max_length=20)),
-                ('goal', models.TextField(blank=True, help_text='What success looks like, in words')),
-                ('goal_metric', models.CharField(blank=True, max_length=40)),
-                ('goal_target', models.FloatField(blank=True, null=True)),
-                ('starts_on', models.DateField(blank=True, null=True)),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('terms', models.TextField(blank=True)),
-                ('terms_url', models.URLField(blank=True, max_length=500)),
-                ('hashtag', models.CharField(blank=True, max_length=100)),
-                ('colour', models.CharField(default='#4f6bed', max_length=7)),
-                ('archived', models.BooleanField(default=False)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='campaigns', to='accounts.organisation')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("name", models.CharField(max_length=150)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("promotion", "Product promotion"),
+                            ("offer", "Special offer"),
+                            ("event", "Event"),
+                            ("ugc", "User-generated content"),
+                            ("awareness", "Awareness"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "goal",
+                    models.TextField(blank=True, help_text="What success looks like, in words"),
+                ),
+                ("goal_metric", models.CharField(blank=True, max_length=40)),
+                ("goal_target", models.FloatField(blank=True, null=True)),
+                ("starts_on", models.DateField(blank=True, null=True)),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                ("terms", models.TextField(blank=True)),
+                ("terms_url", models.URLField(blank=True, max_length=500)),
+                ("hashtag", models.CharField(blank=True, max_length=100)),
+                ("colour", models.CharField(default="#4f6bed", max_length=7)),
+                ("archived", models.BooleanField(default=False)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="campaigns",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-starts_on', 'name'],
+                "ordering": ["-starts_on", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('title', models.CharField(blank=True, help_text='For the team, not published', max_length=200)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('scheduled', 'Scheduled'), ('publishing', 'Publishing'), ('published', 'Published'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='draft', max_length=20)),
-                ('scheduled_at', models.DateTimeField(blank=True, null=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('revision', models.PositiveIntegerField(default=1)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='posts', to='publishing.campaign')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True, help_text="For the team, not published", max_length=200
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("scheduled", "Scheduled"),
+                            ("publishing", "Publishing"),
+                            ("published", "Published"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("scheduled_at", models.DateTimeField(blank=True, null=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("revision", models.PositiveIntegerField(default=1)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="posts",
+                        to="publishing.campaign",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="posts",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PostTransition',
+            name="PostTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('draft', 'Draft'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('scheduled', 'Scheduled'), ('publishing', 'Publishing'), ('published', 'Published'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], max_length=20)),
-                ('to_status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('scheduled', 'Scheduled'), ('publishing', 'Publishing'), ('published', 'Published'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], max_length=20)),
-                ('reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='publishing.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("scheduled", "Scheduled"),
+                            ("publishing", "Publishing"),
+                            ("published", "Published"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("scheduled", "Scheduled"),
+                            ("publishing", "Publishing"),
+                            ("published", "Published"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="publishing.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['post_id', 'created_at', 'id'],
+                "ordering": ["post_id", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PostVariant',
+            name="PostVariant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('text', models.TextField()),
-                ('link', models.URLField(blank=True, max_length=1000)),
-                ('first_comment', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('sending', 'Sending'), ('published', 'Published'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='pending', max_length=10)),
-                ('idempotency_key', models.CharField(blank=True, default='', max_length=64)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome_unknown', models.BooleanField(default=False)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('external_id', models.CharField(blank=True, max_length=500)),
-                ('url', models.URLField(blank=True, max_length=1000)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('assets', models.ManyToManyField(blank=True, related_name='variants', to='publishing.asset')),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='post_variants', to='channels.channel')),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='variants', to='publishing.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("text", models.TextField()),
+                ("link", models.URLField(blank=True, max_length=1000)),
+                ("first_comment", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("sending", "Sending"),
+                            ("published", "Published"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("idempotency_key", models.CharField(blank=True, default="", max_length=64)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome_unknown", models.BooleanField(default=False)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
+                ("external_id", models.CharField(blank=True, max_length=500)),
+                ("url", models.URLField(blank=True, max_length=1000)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assets",
+                    models.ManyToManyField(
+                        blank=True, related_name="variants", to="publishing.asset"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="post_variants",
+                        to="channels.channel",
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="variants",
+                        to="publishing.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['post_id', 'id'],
+                "ordering": ["post_id", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PostMetricSample',
+            name="PostMetricSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('collected_at', models.DateTimeField()),
-                ('favourites', models.PositiveIntegerField(default=0)),
-                ('boosts', models.PositiveIntegerField(default=0)),
-                ('replies', models.PositiveIntegerField(default=0)),
-                ('impressions', models.PositiveIntegerField(blank=True, null=True)),
-                ('reach', models.PositiveIntegerField(blank=True, null=True)),
-                ('variant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='metrics', to='publishing.postvariant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("collected_at", models.DateTimeField()),
+                ("favourites", models.PositiveIntegerField(default=0)),
+                ("boosts", models.PositiveIntegerField(default=0)),
+                ("replies", models.PositiveIntegerField(default=0)),
+                ("impressions", models.PositiveIntegerField(blank=True, null=True)),
+                ("reach", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "variant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="metrics",
+                        to="publishing.postvariant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['variant_id', 'collected_at'],
+                "ordering": ["variant_id", "collected_at"],
             },
         ),
         migrations.CreateModel(
-            name='AccountMetricSample',
+            name="AccountMetricSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('collected_at', models.DateTimeField()),
-                ('followers', models.PositiveIntegerField()),
-                ('following', models.PositiveIntegerField(blank=True, null=True)),
-                ('posts_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='metric_samples', to='channels.channel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("collected_at", models.DateTimeField()),
+                ("followers", models.PositiveIntegerField()),
+                ("following", models.PositiveIntegerField(blank=True, null=True)),
+                ("posts_count", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="metric_samples",
+                        to="channels.channel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['channel_id', 'collected_at'],
-                'indexes': [models.Index(fields=['channel', 'collected_at'], name='publishing__channel_45eb6c_idx')],
+                "ordering": ["channel_id", "collected_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["channel", "collected_at"], name="publishing__channel_45eb6c_idx"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='asset',
-            index=models.Index(fields=['organisation', 'kind', '-created_at'], name='publishing__organis_9c3c28_idx'),
+            model_name="asset",
+            index=models.Index(
+                fields=["organisation", "kind", "-created_at"],
+                name="publishing__organis_9c3c28_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='asset',
-            index=models.Index(fields=['organisation', 'licence_expires_on'], name='publishing__organis_6ebdca_idx'),
+            model_name="asset",
+            index=models.Index(
+                fields=["organisation", "licence_expires_on"], name="publishing__organis_6ebdca_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='publishing_campaign_unique_name'),
+            model_name="campaign",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "name"), name="publishing_campaign_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('starts_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='publishing_campaign_ends_after_start'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("starts_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="publishing_campaign_ends_after_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['organisation', 'status', 'scheduled_at'], name='publishing__organis_972777_idx'),
+            model_name="post",
+            index=models.Index(
+                fields=["organisation", "status", "scheduled_at"],
+                name="publishing__organis_972777_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['status', 'scheduled_at'], name='publishing__status_4bc090_idx'),
+            model_name="post",
+            index=models.Index(
+                fields=["status", "scheduled_at"], name="publishing__status_4bc090_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['organisation', 'published_at'], name='publishing__organis_48befb_idx'),
+            model_name="post",
+            index=models.Index(
+                fields=["organisation", "published_at"], name="publishing__organis_48befb_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='postvariant',
-            index=models.Index(fields=['channel', 'published_at'], name='publishing__channel_10915c_idx'),
+            model_name="postvariant",
+            index=models.Index(
+                fields=["channel", "published_at"], name="publishing__channel_10915c_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='postvariant',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='publishing__status_d10e25_idx'),
+            model_name="postvariant",
+            index=models.Index(
+                fields=["status", "next_attempt_at"], name="publishing__status_d10e25_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='postvariant',
-            constraint=models.UniqueConstraint(fields=('post', 'channel'), name='publishing_variant_one_per_account'),
+            model_name="postvariant",
+            constraint=models.UniqueConstraint(
+                fields=("post", "channel"), name="publishing_variant_one_per_account"
+            ),
         ),
         migrations.AddIndex(
-            model_name='postmetricsample',
-            index=models.Index(fields=['variant', 'collected_at'], name='publishing__variant_f45945_idx'),
+            model_name="postmetricsample",
+            index=models.Index(
+                fields=["variant", "collected_at"], name="publishing__variant_f45945_idx"
+            ),
         ),
     ]

@@ -8,157 +8,392 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('channels', '0003_resumed_at'),
-        ('publishing', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("channels", "0003_resumed_at"),
+        ("publishing", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarFeedToken',
+            name="CalendarFeedToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_feed_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PlatformProfile',
+            name="PlatformProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('slug', models.SlugField(max_length=40)),
-                ('name', models.CharField(max_length=100)),
-                ('summary', models.TextField(blank=True)),
-                ('website', models.URLField(blank=True, max_length=300)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='platform_profiles', to='accounts.organisation')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("slug", models.SlugField(max_length=40)),
+                ("name", models.CharField(max_length=100)),
+                ("summary", models.TextField(blank=True)),
+                ("website", models.URLField(blank=True, max_length=300)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="platform_profiles",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PlatformFact',
+            name="PlatformFact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('aspect', models.CharField(choices=[('audience', 'Audience'), ('features', 'Key features and uses'), ('reach', 'Reach'), ('business_fit', 'Fit with business activity'), ('usability', 'Usability'), ('privacy', 'Privacy and security'), ('costs', 'Costs')], max_length=20)),
-                ('text', models.TextField()),
-                ('source_name', models.CharField(blank=True, max_length=200)),
-                ('source_url', models.URLField(blank=True, max_length=500)),
-                ('as_of', models.DateField(blank=True, null=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='facts', to='publishing.platformprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "aspect",
+                    models.CharField(
+                        choices=[
+                            ("audience", "Audience"),
+                            ("features", "Key features and uses"),
+                            ("reach", "Reach"),
+                            ("business_fit", "Fit with business activity"),
+                            ("usability", "Usability"),
+                            ("privacy", "Privacy and security"),
+                            ("costs", "Costs"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("source_name", models.CharField(blank=True, max_length=200)),
+                ("source_url", models.URLField(blank=True, max_length=500)),
+                ("as_of", models.DateField(blank=True, null=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="facts",
+                        to="publishing.platformprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['platform_id', 'aspect', 'id'],
+                "ordering": ["platform_id", "aspect", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PlatformResearch',
+            name="PlatformResearch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('brand', models.TextField(help_text='The brand: voice, values, what it sells')),
-                ('target_customer', models.TextField(help_text='Who the customer is: age, place, habits')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='platform_research', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("brand", models.TextField(help_text="The brand: voice, values, what it sells")),
+                (
+                    "target_customer",
+                    models.TextField(help_text="Who the customer is: age, place, habits"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="platform_research",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PlatformDecision',
+            name="PlatformDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('selected', models.BooleanField()),
-                ('reason', models.TextField()),
-                ('decided_at', models.DateTimeField()),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='publishing.platformprofile')),
-                ('research', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='publishing.platformresearch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("selected", models.BooleanField()),
+                ("reason", models.TextField()),
+                ("decided_at", models.DateTimeField()),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="publishing.platformprofile",
+                    ),
+                ),
+                (
+                    "research",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="publishing.platformresearch",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['research_id', '-decided_at', '-id'],
+                "ordering": ["research_id", "-decided_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PlatformScore',
+            name="PlatformScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('audience_fit', models.PositiveSmallIntegerField()),
-                ('business_fit', models.PositiveSmallIntegerField()),
-                ('usability', models.PositiveSmallIntegerField()),
-                ('privacy', models.PositiveSmallIntegerField()),
-                ('cost', models.PositiveSmallIntegerField()),
-                ('notes', models.TextField(blank=True)),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='publishing.platformprofile')),
-                ('research', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='publishing.platformresearch')),
-                ('scored_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("audience_fit", models.PositiveSmallIntegerField()),
+                ("business_fit", models.PositiveSmallIntegerField()),
+                ("usability", models.PositiveSmallIntegerField()),
+                ("privacy", models.PositiveSmallIntegerField()),
+                ("cost", models.PositiveSmallIntegerField()),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="publishing.platformprofile",
+                    ),
+                ),
+                (
+                    "research",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="publishing.platformresearch",
+                    ),
+                ),
+                (
+                    "scored_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['research_id', 'platform__name'],
+                "ordering": ["research_id", "platform__name"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarEntry',
+            name="CalendarEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('event', 'Key event'), ('promotion', 'Promotion'), ('milestone', 'Milestone'), ('date', 'Relevant date'), ('release', 'Content for release')], max_length=20)),
-                ('title', models.CharField(max_length=200)),
-                ('notes', models.TextField(blank=True)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('all_day', models.BooleanField(default=False)),
-                ('colour', models.CharField(blank=True, max_length=7)),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='entries', to='publishing.campaign')),
-                ('channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='channels.channel')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_entries', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("event", "Key event"),
+                            ("promotion", "Promotion"),
+                            ("milestone", "Milestone"),
+                            ("date", "Relevant date"),
+                            ("release", "Content for release"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("notes", models.TextField(blank=True)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                ("all_day", models.BooleanField(default=False)),
+                ("colour", models.CharField(blank=True, max_length=7)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="entries",
+                        to="publishing.campaign",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="channels.channel",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_entries",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'id'],
-                'indexes': [models.Index(fields=['organisation', 'starts_at'], name='publishing__organis_ba207a_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__isnull', True), ('ends_at__gte', models.F('starts_at')), _connector='OR'), name='publishing_entry_ends_after_start')],
+                "ordering": ["starts_at", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "starts_at"], name="publishing__organis_ba207a_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ends_at__isnull", True),
+                            ("ends_at__gte", models.F("starts_at")),
+                            _connector="OR",
+                        ),
+                        name="publishing_entry_ends_after_start",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='platformprofile',
-            constraint=models.UniqueConstraint(fields=('organisation', 'slug'), name='publishing_platform_unique_slug'),
+            model_name="platformprofile",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "slug"), name="publishing_platform_unique_slug"
+            ),
         ),
         migrations.AddIndex(
-            model_name='platformfact',
-            index=models.Index(fields=['platform', 'aspect'], name='publishing__platfor_d0f360_idx'),
+            model_name="platformfact",
+            index=models.Index(
+                fields=["platform", "aspect"], name="publishing__platfor_d0f360_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='platformdecision',
-            index=models.Index(fields=['research', 'platform', '-decided_at'], name='publishing__researc_9cd6ee_idx'),
+            model_name="platformdecision",
+            index=models.Index(
+                fields=["research", "platform", "-decided_at"],
+                name="publishing__researc_9cd6ee_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='platformscore',
-            constraint=models.UniqueConstraint(fields=('research', 'platform'), name='publishing_score_one_per_platform'),
+            model_name="platformscore",
+            constraint=models.UniqueConstraint(
+                fields=("research", "platform"), name="publishing_score_one_per_platform"
+            ),
         ),
     ]

@@ -8,144 +8,363 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('channels', '0003_resumed_at'),
-        ('publishing', '0002_research_calendar'),
+        ("accounts", "0001_initial"),
+        ("channels", "0003_resumed_at"),
+        ("publishing", "0002_research_calendar"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ComplianceOverride',
+            name="ComplianceOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revision', models.PositiveIntegerField()),
-                ('reason', models.TextField()),
-                ('findings', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField()),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='overrides', to='publishing.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("revision", models.PositiveIntegerField()),
+                ("reason", models.TextField()),
+                ("findings", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="overrides",
+                        to="publishing.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['post_id', 'created_at'],
+                "ordering": ["post_id", "created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ApprovalRule',
+            name="ApprovalRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('approvals_required', models.PositiveSmallIntegerField(default=1)),
-                ('approver_role', models.CharField(blank=True, max_length=20)),
-                ('approvers', models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('channel', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='approval_rule', to='channels.channel')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approval_rules', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("approvals_required", models.PositiveSmallIntegerField(default=1)),
+                ("approver_role", models.CharField(blank=True, max_length=20)),
+                (
+                    "approvers",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "channel",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="approval_rule",
+                        to="channels.channel",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="approval_rules",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['channel_id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('approvals_required__gte', 1)), name='publishing_approvalrule_at_least_one')],
+                "ordering": ["channel_id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("approvals_required__gte", 1)),
+                        name="publishing_approvalrule_at_least_one",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BannedWord',
+            name="BannedWord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('word', models.CharField(max_length=100)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('blocking', models.BooleanField(default=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='banned_words', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("word", models.CharField(max_length=100)),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("blocking", models.BooleanField(default=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="banned_words",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['word'],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'word'), name='publishing_bannedword_unique')],
+                "ordering": ["word"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "word"), name="publishing_bannedword_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PostReview',
+            name="PostReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('decision', models.CharField(choices=[('approve', 'Approved'), ('request_changes', 'Changes requested'), ('comment', 'Commented')], max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('revision', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField()),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='publishing.post')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("approve", "Approved"),
+                            ("request_changes", "Changes requested"),
+                            ("comment", "Commented"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("revision", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="publishing.post",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['post_id', 'created_at', 'id'],
-                'indexes': [models.Index(fields=['post', 'revision', 'decision'], name='publishing__post_id_c8acfe_idx')],
+                "ordering": ["post_id", "created_at", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["post", "revision", "decision"],
+                        name="publishing__post_id_c8acfe_idx",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProfileVersion',
+            name="ProfileVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('number', models.PositiveIntegerField()),
-                ('display_name', models.CharField(blank=True, max_length=100)),
-                ('bio', models.TextField(blank=True)),
-                ('links', models.JSONField(blank=True, default=list)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('apply_error', models.CharField(blank=True, max_length=500)),
-                ('avatar', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='publishing.asset')),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='profile_versions', to='channels.channel')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('header', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='publishing.asset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("number", models.PositiveIntegerField()),
+                ("display_name", models.CharField(blank=True, max_length=100)),
+                ("bio", models.TextField(blank=True)),
+                ("links", models.JSONField(blank=True, default=list)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                ("apply_error", models.CharField(blank=True, max_length=500)),
+                (
+                    "avatar",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="publishing.asset",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profile_versions",
+                        to="channels.channel",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "header",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="publishing.asset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['channel_id', '-number'],
-                'constraints': [models.UniqueConstraint(fields=('channel', 'number'), name='publishing_profileversion_unique')],
+                "ordering": ["channel_id", "-number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("channel", "number"), name="publishing_profileversion_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='QueueSlot',
+            name="QueueSlot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('weekday', models.PositiveSmallIntegerField(help_text='0 is Monday')),
-                ('time', models.TimeField(help_text="In the organisation's time zone")),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='queue_slots', to='channels.channel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("weekday", models.PositiveSmallIntegerField(help_text="0 is Monday")),
+                ("time", models.TimeField(help_text="In the organisation's time zone")),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="queue_slots",
+                        to="channels.channel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['channel_id', 'weekday', 'time'],
-                'constraints': [models.UniqueConstraint(fields=('channel', 'weekday', 'time'), name='publishing_queueslot_unique'), models.CheckConstraint(condition=models.Q(('weekday__lte', 6)), name='publishing_queueslot_weekday')],
+                "ordering": ["channel_id", "weekday", "time"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("channel", "weekday", "time"), name="publishing_queueslot_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("weekday__lte", 6)), name="publishing_queueslot_weekday"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='UgcItem',
+            name="UgcItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('platform', models.CharField(max_length=20)),
-                ('external_id', models.CharField(max_length=500)),
-                ('author_handle', models.CharField(max_length=200)),
-                ('author_name', models.CharField(blank=True, max_length=200)),
-                ('text', models.TextField(blank=True)),
-                ('url', models.URLField(blank=True, max_length=1000)),
-                ('media', models.JSONField(blank=True, default=list)),
-                ('posted_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('new', 'New'), ('permitted', 'Permission granted'), ('rejected', 'Not used')], default='new', max_length=12)),
-                ('asset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='ugc_items', to='publishing.asset')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ugc_items', to='publishing.campaign')),
-                ('channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='channels.channel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("platform", models.CharField(max_length=20)),
+                ("external_id", models.CharField(max_length=500)),
+                ("author_handle", models.CharField(max_length=200)),
+                ("author_name", models.CharField(blank=True, max_length=200)),
+                ("text", models.TextField(blank=True)),
+                ("url", models.URLField(blank=True, max_length=1000)),
+                ("media", models.JSONField(blank=True, default=list)),
+                ("posted_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("permitted", "Permission granted"),
+                            ("rejected", "Not used"),
+                        ],
+                        default="new",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="ugc_items",
+                        to="publishing.asset",
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ugc_items",
+                        to="publishing.campaign",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="channels.channel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-posted_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('campaign', 'platform', 'external_id'), name='publishing_ugc_unique')],
+                "ordering": ["-posted_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("campaign", "platform", "external_id"), name="publishing_ugc_unique"
+                    )
+                ],
             },
         ),
     ]
