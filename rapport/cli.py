@@ -57,6 +57,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from rapport.channels.demo import seed_channels
     from rapport.inbox.demo import seed_inbox
     from rapport.insights.demo import seed_history
+    from rapport.publishing.demo import seed_publishing
     from rapport.surveys.demo import seed_surveys
 
     print(f"Data directory: {settings.DATA_DIR}")
@@ -67,6 +68,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     seed_inbox(organisation)
     url = f"http://{args.host}:{args.port}"
     seed_channels(organisation, base_url=url)  # live traffic: sandbox, review feed, web form
+    seed_publishing(organisation)  # approval rule, campaigns, posts in five states
     seed_surveys(organisation)  # an on-resolve CSAT + NPS survey and three months of responses
     seed_history(organisation)  # demo history for Sep-Oct 2026, so the October report has data
     _print_logins(logins)

@@ -37,6 +37,7 @@ from rapport.channels import registry
 from rapport.channels.models import Channel, ChannelKind
 from rapport.connectors.base import (
     AuthRequired,
+    Connector,
     MediaUpload,
     Permanent,
     PostResult,
@@ -1217,7 +1218,7 @@ def publish_variant(
         text = constraints.published_text(variant.text, variant.link)
         if variant.outcome_unknown:
             # The last attempt may have posted: look before posting again.
-            found = find_own_post(connector, text)
+            found = find_own_post(connector, text, idempotency_key=variant.idempotency_key)
             if found is not None:
                 return _published(variant, found, connector, now)
         posted = connector.publish(
@@ -1241,36 +1242,13 @@ def publish_variant(
             registry.close(connector)
 
 
-def find_own_post(connector: object, text: str) -> PostResult | None:
+def find_own_post(connector: Connector, text: str, *, idempotency_key: str) -> PostResult | None:
     """Look on the platform for a top-level post of ours with this text; None if none.
 
-    A connector may offer `find_own_post(text)`; Mastodon-compatible platforms
-    are searched in the account's recent statuses. Elsewhere the retry relies
-    on the idempotency key alone (Bluesky derives the record key from it).
+    Every connector answers `find_own_post`; one that cannot look (email)
+    returns None and the retry relies on the idempotency key alone.
     """
-    from rapport.connectors.mastodon import MastodonConnector
-    from rapport.connectors.text import html_to_text
-
-    own = getattr(connector, "find_own_post", None)
-    if callable(own):
-        found: PostResult | None = own(text)
-        return found
-    if not isinstance(connector, MastodonConnector):
-        return None
-    me = connector.me()
-    # The adapter has no public "find my post" operation; this mirrors
-    # registry.find_own_reply for replies.
-    statuses = connector._call(
-        connector.client.account_statuses, me["id"], limit=40, exclude_reblogs=True
-    )
-    wanted = " ".join(text.split())
-    for status in statuses or ():
-        if status.get("in_reply_to_id"):
-            continue
-        posted = " ".join(html_to_text(str(status.get("content") or "")).split())
-        if posted == wanted:
-            return PostResult(external_id=str(status["id"]), url=str(status.get("url") or ""))
-    return None
+    return connector.find_own_post(text, idempotency_key=idempotency_key)
 
 
 def _media_of(variant: PostVariant) -> list[MediaUpload]:
