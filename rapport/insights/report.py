@@ -392,7 +392,7 @@ def complaint_words(
     """Return, for the biggest complaint categories, the words that set them apart.
 
     A word counts when at least a fifth of the category's first messages use it and
-    it is at least twice as common there as in the month's other complaints ("order"
+    it is at least three times as common there as in the month's other complaints ("order"
     is in every complaint; "courier" only in the late deliveries). One query per
     category plus one, each over at most COMPLAINT_SAMPLE messages.
     """
@@ -425,7 +425,7 @@ def complaint_words(
         for word, count in own.most_common(15):
             share = count / n
             elsewhere = (everywhere[word] - count) / max(1, total - n)
-            if share >= 0.2 and count >= 3 and share >= 2 * elsewhere:
+            if share >= 0.2 and count >= 3 and share >= 3 * elsewhere:
                 words.append(word)
         found[category] = words[:5]
     return found
@@ -552,18 +552,28 @@ def _comments(
         .exclude(comment="")
         .filter(Q(csat=5) if best else Q(csat__lte=2))
         .select_related("channel", "conversation")
-        .order_by("-submitted_at")[:COMMENTS]
+        .order_by("-submitted_at")[: COMMENTS * 10]
     )
-    return [
-        Comment(
-            score=r.csat or 0,
-            text=r.comment[:400],
-            channel=r.channel.name if r.channel else "",
-            submitted_at=r.submitted_at,
-            conversation_id=str(r.conversation.public_id) if r.conversation else None,
+    # Several customers often say the same thing: show different ones.
+    seen: set[str] = set()
+    comments = []
+    for r in responses:
+        key = " ".join(r.comment.lower().split())
+        if key in seen:
+            continue
+        seen.add(key)
+        comments.append(
+            Comment(
+                score=r.csat or 0,
+                text=r.comment[:400],
+                channel=r.channel.name if r.channel else "",
+                submitted_at=r.submitted_at,
+                conversation_id=str(r.conversation.public_id) if r.conversation else None,
+            )
         )
-        for r in responses
-    ]
+        if len(comments) == COMMENTS:
+            break
+    return comments
 
 
 def _charts(report: MonthlyReport) -> dict[str, str]:
