@@ -58,6 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from rapport.inbox.demo import seed_inbox
     from rapport.insights.demo import seed_history
     from rapport.publishing.demo import seed_publishing
+    from rapport.publishing.research import load_starting_set
     from rapport.surveys.demo import seed_surveys
 
     print(f"Data directory: {settings.DATA_DIR}")
@@ -69,6 +70,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}"
     seed_channels(organisation, base_url=url)  # live traffic: sandbox, review feed, web form
     seed_publishing(organisation)  # approval rule, campaigns, posts in five states
+    load_starting_set(organisation)  # the dated, sourced platform research starting set
     seed_surveys(organisation)  # an on-resolve CSAT + NPS survey and three months of responses
     seed_history(organisation)  # demo history for Sep-Oct 2026, so the October report has data
     _print_logins(logins)

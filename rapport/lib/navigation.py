@@ -33,6 +33,7 @@ NAV: list[NavItem] = [
     NavItem("Publishing", "Assets", "publishing:asset_list", Cap.PUBLISHING_VIEW),
     NavItem("Publishing", "Campaigns", "publishing:campaign_list", Cap.PUBLISHING_VIEW),
     NavItem("Publishing", "Platform research", "publishing:research", Cap.PUBLISHING_VIEW),
+    NavItem("Publishing", "Settings", "publishing:settings", Cap.PUBLISHING_WORK),
     NavItem("Insights", "Dashboards", "insights:service", Cap.INSIGHTS_VIEW),
     NavItem("Insights", "Brand-risk alerts", "insights:alerts", Cap.INSIGHTS_VIEW),
     NavItem("Insights", "Monthly reports", "insights:reports", Cap.INSIGHTS_VIEW),
