@@ -449,7 +449,7 @@ def compare(
     if metric not in METRICS:
         raise KeyError(metric)
     if refresh:
-        facts.refresh(organisation)
+        facts.refresh_if_stale(organisation)
     spec = METRICS[metric]
     scope = {"organisation": organisation, "team": team, "channel": channel}
     return spec.compute(metric, spec, scope, current, baseline or previous_period(current))
@@ -464,7 +464,7 @@ def compare_all(
     channel: Channel | None = None,
 ) -> list[Comparison]:
     """Compare every metric (the rollups refreshed once)."""
-    facts.refresh(organisation)
+    facts.refresh_if_stale(organisation)
     return [
         compare(organisation, key, current, baseline, team=team, channel=channel, refresh=False)
         for key in METRICS

@@ -72,7 +72,7 @@ def _filtered(queryset: Any, scope: Scope, at: str, prefix: str = "") -> Any:
 
 
 def _conversations(scope: Scope) -> Table:
-    facts.refresh(scope.organisation)
+    facts.refresh_if_stale(scope.organisation)
     fields = [
         "conversation__public_id",
         "opened_at",
@@ -120,7 +120,7 @@ def _conversations(scope: Scope) -> Table:
 
 
 def _responses(scope: Scope) -> Table:
-    facts.refresh(scope.organisation)
+    facts.refresh_if_stale(scope.organisation)
     fields = [
         "conversation__public_id",
         "is_first",

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -101,6 +102,21 @@ def _maybe_changed(organisation: Organisation) -> bool:
     if state is None or state.refreshed_until is None:
         return True
     return _changed(organisation, state.refreshed_until).exists()
+
+
+# A dashboard view checks for changes at most this often per organisation; the
+# worker refreshes every minute anyway, and the check scans the conversations.
+FRESH_FOR_SECONDS = 60
+
+
+def refresh_if_stale(organisation: Organisation) -> int:
+    """Refresh unless this organisation's rollups were checked in the last minute."""
+    key = f"insights:facts-checked:{organisation.pk}:{organisation.created_at.timestamp()}"
+    if cache.get(key):
+        return 0
+    changed = refresh(organisation)
+    cache.set(key, True, FRESH_FOR_SECONDS)
+    return changed
 
 
 def refresh_all() -> dict[str, int]:

@@ -222,11 +222,12 @@ def service_summary(
 ) -> ServiceSummary:
     """Return the service figures of the organisation for `start <= t < end`.
 
-    With `refresh` the rollups are brought up to date first (incremental, cheap
-    when little changed); the worker keeps them fresh anyway.
+    With `refresh` the rollups are brought up to date first, unless they were
+    checked in the last minute (facts.refresh_if_stale); the worker refreshes
+    them every minute anyway.
     """
     if refresh:
-        facts.refresh(organisation)
+        facts.refresh_if_stale(organisation)
     now = timezone.now()
     zone = org_zone(organisation)
     scope = _Scope(organisation, team, channel)
@@ -404,20 +405,24 @@ def _attainment(scope: _Scope, start: dt.datetime, end: dt.datetime, now: dt.dat
 def _backlog(
     conversations: QuerySet[ConversationFact], at: dt.datetime
 ) -> tuple[int, list[AgeBucket]]:
-    open_at = conversations.filter(opened_at__lt=at).filter(
-        Q(resolved_at__isnull=True, status__in=ACTIVE_STATUSES) | Q(resolved_at__gte=at)
-    )
+    # Two index-friendly halves instead of one OR that would scan all history:
+    # still unresolved (a partial index), and resolved only after `at`.
     aggregates: dict[str, Any] = {"total": Count("pk")}
     for index, (_label, low, high) in enumerate(AGE_BUCKETS):
         window = Q(opened_at__lte=at - low)
         if high is not None:
             window &= Q(opened_at__gt=at - high)
         aggregates[f"b{index}"] = Count("pk", filter=window)
-    counts = open_at.aggregate(**aggregates)
-    buckets = [
+    before = conversations.filter(opened_at__lt=at)
+    halves = [
+        before.filter(resolved_at__isnull=True, status__in=ACTIVE_STATUSES).aggregate(**aggregates),
+        before.filter(resolved_at__gte=at).aggregate(**aggregates),
+    ]
+    counts = {key: sum(half[key] for half in halves) for key in aggregates}
+    buckets_ = [
         AgeBucket(label, counts[f"b{index}"]) for index, (label, _, _) in enumerate(AGE_BUCKETS)
     ]
-    return counts["total"], buckets
+    return counts["total"], buckets_
 
 
 def _resolutions(
@@ -533,7 +538,7 @@ def _people(
     by_team: bool,
 ) -> list[PersonRow]:
     if refresh:
-        facts.refresh(organisation)
+        facts.refresh_if_stale(organisation)
     now = timezone.now()
     scope = _Scope(organisation, team, channel)
     owner = "team_id" if by_team else "assignee_id"
@@ -548,14 +553,14 @@ def _people(
         .annotate(n=Count("pk"))
     }
     resolved_qs = conversations.filter(resolved_at__gte=start, resolved_at__lt=end)
-    resolved = {row[owner]: row["n"] for row in resolved_qs.values(owner).annotate(n=Count("pk"))}
+    # Quantiles carry their sample size: a resolved conversation always has a
+    # resolution time and an answered wait a duration, so no separate counts.
     resolution = quantiles(resolved_qs, "resolution_seconds", owner)
+    resolved = {key: value.count for key, value in resolution.items()}
 
     responses = scope.responses().filter(responded_at__gte=start, responded_at__lt=end)
-    answered = {
-        row[responder]: row["n"] for row in responses.values(responder).annotate(n=Count("pk"))
-    }
     all_times = quantiles(responses, "business_seconds", responder)
+    answered = {key: value.count for key, value in all_times.items()}
     first_times = quantiles(responses.filter(is_first=True), "business_seconds", responder)
     due = {
         row[responder]: row

@@ -63,6 +63,12 @@ class ConversationFact(models.Model):
             models.Index(fields=["organisation", "opened_at"], name="fact_conv_opened"),
             models.Index(fields=["organisation", "resolved_at"], name="fact_conv_resolved"),
             models.Index(fields=["organisation", "resolution_due_at"], name="fact_conv_res_due"),
+            # The backlog: conversations not (yet) resolved, a small share of the table.
+            models.Index(
+                fields=["organisation", "opened_at"],
+                name="fact_conv_unresolved",
+                condition=models.Q(resolved_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
