@@ -211,7 +211,12 @@ def alerts_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "insights/alerts.html",
-        {"alerts": alerts, "show": show, "can_handle": viewer.can(Cap.ALERTS_HANDLE)},
+        {
+            "alerts": alerts,
+            "show": show,
+            "can_handle": viewer.can(Cap.ALERTS_HANDLE),
+            "zone": viewer.organisation.time_zone or "UTC",
+        },
     )
 
 
