@@ -325,7 +325,7 @@ def matching_message_ids(viewer: User, text: str, limit: int = SEARCH_LIMIT) -> 
             query = _pg_query(text)
             cursor.execute(
                 "SELECT id FROM inbox_message "
-                "WHERE to_tsvector('simple', text) @@ to_tsquery('simple', %s) "
+                "WHERE search_vector @@ to_tsquery('simple', %s) "
                 "AND organisation_id = %s "
                 "ORDER BY id DESC LIMIT %s",
                 [query, viewer.organisation_id, limit],
