@@ -262,7 +262,12 @@ def judge(
     window_start = bucket - BUCKET * (WINDOW_BUCKETS - 1)
     history_end = bucket - HISTORY_GAP
     own = AlertBucket.objects.filter(organisation=organisation)
-    first = own.filter(scope="inbound").aggregate(first=Min("bucket_start"))["first"]
+    # Only recent traffic is a baseline: after weeks of silence (a demo started long after
+    # its history, a channel reconnected) the detector warms up again instead of judging
+    # the first messages against an empty week.
+    first = own.filter(scope="inbound", bucket_start__gte=bucket - HISTORY).aggregate(
+        first=Min("bucket_start")
+    )["first"]
     history_start = max(bucket - HISTORY, first or history_end)
     history_buckets = max(0.0, (history_end - history_start) / BUCKET)
     observed = _sums(

@@ -112,3 +112,20 @@ def test_one_spike_is_one_alert_and_a_later_one_is_another(
     assert spikes[0].ended_at is not None and spikes[0].message_count >= 10
     assert first <= spikes[0].triggered_at < first + dt.timedelta(minutes=30)
     assert second <= spikes[1].triggered_at < second + dt.timedelta(minutes=30)
+
+
+def test_after_weeks_of_silence_the_first_burst_is_not_judged_against_an_empty_week(
+    org, django_capture_on_commit_callbacks
+):
+    channel = sandbox_channel(org)
+    feed(channel, django_capture_on_commit_callbacks, calm_day(2))
+    back_at = START + dt.timedelta(days=23)
+    burst = [
+        (f"Charged twice for order {n}! Furious, refund me now", back_at + dt.timedelta(minutes=n))
+        for n in range(0, 40, 4)
+    ]
+
+    feed(channel, django_capture_on_commit_callbacks, burst)
+
+    # The last week holds no traffic at all: no baseline, so the detector warms up again.
+    assert not Alert.objects.exists()
