@@ -17,8 +17,11 @@ It then reports, each the median of `--runs` runs:
 - facts_build_s: the worker's first full build of the service rollups
   (business-hours durations of every conversation), done once;
 - facts_refresh_ms: the incremental refresh after 500 conversations changed;
-- service_dashboard_ms: GET /insights/ for last month, as a supervisor (service
-  figures, per-agent and per-team tables, charts), through the full Django stack;
+- service_dashboard_ms: GET /insights/ for last month, as a supervisor (key
+  figures, volume, times, SLA, backlog, complaints, surveys, chart data),
+  through the full Django stack;
+- service_people_ms: GET /insights/people/, the per-agent and per-team tables
+  that the service page loads (htmx) as soon as it is shown;
 - service_dashboard_year_ms: the same page for the last 365 days;
 - social_dashboard_ms: GET /insights/social/ for last month;
 - compare_ms: GET /insights/compare/ (every metric against the month before);
@@ -175,6 +178,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     _progress("timing the pages")
     service_ms, service_queries = page("/insights/", month)
+    # The per-agent and per-team tables, which the page loads right after it shows.
+    people_ms, people_queries = page("/insights/people/", month)
     service_year_ms, _ = page("/insights/", year)
     social_ms, social_queries = page("/insights/social/", month)
     compare_ms, compare_queries = page("/insights/compare/", month)
@@ -193,6 +198,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "facts_refreshed": refreshed,
         "service_dashboard_ms": service_ms,
         "service_dashboard_queries": service_queries,
+        "service_people_ms": people_ms,
+        "service_people_queries": people_queries,
         "service_dashboard_year_ms": service_year_ms,
         "social_dashboard_ms": social_ms,
         "social_dashboard_queries": social_queries,

@@ -7,6 +7,7 @@ app_name = "insights"
 urlpatterns: list = [
     # Dashboards, comparisons and exports (helper I1).
     path("", views.service_dashboard, name="service"),
+    path("people/", views.people, name="people"),
     path("social/", views.social_dashboard, name="social"),
     path("compare/", views.comparison, name="compare"),
     path("export/<slug:table>.<str:fmt>", views.export, name="export"),

@@ -130,26 +130,32 @@ def service_dashboard(request: HttpRequest) -> HttpResponse:
         scope.organisation, scope.start, scope.end, team=scope.team, channel=scope.channel
     )
     context = _common(request, scope, form)
+    context.update(summary=summary, charts=dashboards.service_charts(summary))
+    return render(request, "insights/service.html", context)
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    """The per-agent and per-team tables; loaded into the service page after it shows."""
+    selectors.require_people(_i1_user(request))
+    scope, form = _dashboard_scope(request)
+    if scope is None:
+        return _invalid(request, form, "Agents and teams")
+    context = _common(request, scope, form)
     context.update(
-        summary=summary,
-        charts=dashboards.service_charts(summary),
         agent_rows=metrics.agent_rows(
-            scope.organisation,
-            scope.start,
-            scope.end,
-            team=scope.team,
-            channel=scope.channel,
-            refresh=False,
-        )
-        if scope.people
-        else None,
+            scope.organisation, scope.start, scope.end, team=scope.team, channel=scope.channel
+        ),
         team_rows=metrics.team_rows(
             scope.organisation, scope.start, scope.end, channel=scope.channel, refresh=False
         )
-        if scope.people and scope.team is None
+        if scope.team is None
         else None,
     )
-    return render(request, "insights/service.html", context)
+    partial = getattr(request, "htmx", False)
+    return render(
+        request, "insights/_people_section.html" if partial else "insights/people.html", context
+    )
 
 
 @login_required

@@ -28,18 +28,35 @@ def test_service_dashboard_shows_the_hand_computed_figures(data, web_as, sam):
     assert "25 min" in html and "1 h 12 min" in html
     assert "3 of 4 targets" in html
     assert 'data-chart="volume"' in html and 'id="insights-charts"' in html
-    # A supervisor sees the agents and the teams.
+    # A supervisor's page then loads the agents and the teams.
+    assert 'hx-get="/insights/people/?' in html
+
+
+def test_people_tables_load_into_the_page(data, web_as, sam):
+    client = web_as(sam)
+
+    partial = client.get(reverse("insights:people"), OCTOBER_QUERY, headers={"HX-Request": "true"})
+    whole = client.get(reverse("insights:people"), OCTOBER_QUERY)
+
+    html = partial.content.decode()
+    assert partial.status_code == 200 and "<html" not in html
     assert "Alice" in html and "<h2>Agents</h2>" in html and "<h2>Teams</h2>" in html
+    # Alice: replies to C1 twice and C2 once, 2 of 3 in time.
+    assert '67% <span class="muted">(2/3)</span>' in html
+    assert whole.status_code == 200 and "<h1>Agents and teams</h1>" in whole.content.decode()
 
 
 def test_agents_see_the_dashboard_without_per_agent_figures(data, web_as, alice):
     page = web_as(alice).get(reverse("insights:service"), OCTOBER_QUERY)
 
     assert page.status_code == 200
-    assert "<h2>Agents</h2>" not in page.content.decode()
+    assert "insights/people/" not in page.content.decode()
+    assert web_as(alice).get(reverse("insights:people"), OCTOBER_QUERY).status_code == 403
 
 
-@pytest.mark.parametrize("name", ["insights:service", "insights:social", "insights:compare"])
+@pytest.mark.parametrize(
+    "name", ["insights:service", "insights:people", "insights:social", "insights:compare"]
+)
 def test_outsider_sees_none_of_the_organisations_figures(data, web_as, charlie, name):
     page = web_as(charlie).get(reverse(name), OCTOBER_QUERY)
 
@@ -49,10 +66,11 @@ def test_outsider_sees_none_of_the_organisations_figures(data, web_as, charlie, 
     assert "Email" not in html and "Support" not in html and "Sandbox" not in html
 
 
-def test_outsider_cannot_filter_by_another_organisations_team(data, web_as, charlie):
+@pytest.mark.parametrize("name", ["insights:service", "insights:people", "insights:compare"])
+def test_outsider_cannot_filter_by_another_organisations_team(data, web_as, charlie, name):
     query = {**OCTOBER_QUERY, "team": str(data.support.public_id)}
 
-    page = web_as(charlie).get(reverse("insights:service"), query)
+    page = web_as(charlie).get(reverse(name), query)
 
     assert page.status_code == 404
 
