@@ -54,6 +54,7 @@ def test_admin_adds_checks_pauses_and_resumes_a_webhook_channel(page: Page, live
     expect(page.get_by_label("Access token")).to_be_hidden()
     expect(page.get_by_label("Webhook signing secret")).to_be_visible()
     expect(page.get_by_label("Check every (seconds)")).to_be_hidden()  # pushed, not polled
+    page.screenshot(path=str(ARTIFACTS / "channels-add.png"), full_page=True)
     page.get_by_role("button", name="Add channel").click()
 
     expect(page.get_by_role("heading", name="Shop orders")).to_be_visible()
