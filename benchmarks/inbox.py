@@ -136,6 +136,11 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
+        "--no-hooks",
+        action="store_true",
+        help="ingest without other domains' ingest hooks (alerts...), to measure the inbox alone",
+    )
+    parser.add_argument(
         "--http",
         action="store_true",
         help="also load the inbox list API over HTTP (rapport serve, two workers, wrk)",
@@ -221,7 +226,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
         return run_hook
 
-    services.ingested_hooks[:] = [timed(hook) for hook in services.ingested_hooks]
+    hooks = [] if args.no_hooks else services.ingested_hooks
+    services.ingested_hooks[:] = [timed(hook) for hook in hooks]
     warm = random.Random(0)
     services.classify([make_text(warm) for _ in range(3000)])
     to_ingest = min(args.ingest, args.messages)

@@ -74,7 +74,20 @@ def _converter(field: Any) -> Converter | None:
         field, models.DateTimeField | models.UUIDField
     ):
         return None
-    return lambda value: field.get_db_prep_save(value, connection)
+    prepare = field.get_db_prep_save
+    if isinstance(field, models.JSONField):
+        # Nearly every JSON value ingest writes is an empty {} or []: adapt those once.
+        empty = {"{}": prepare({}, connection), "[]": prepare([], connection)}
+
+        def prepare_json(value: Any) -> Any:
+            if type(value) is dict and not value:
+                return empty["{}"]
+            if type(value) is list and not value:
+                return empty["[]"]
+            return prepare(value, connection)
+
+        return prepare_json
+    return lambda value: prepare(value, connection)
 
 
 def _columns(model: type[models.Model], fields: Sequence[str] | None) -> list[Any]:
