@@ -618,26 +618,35 @@ def check_silent_channels(now: dt.datetime | None = None) -> SilenceCheck:
         health__in=(ChannelHealth.OK, ChannelHealth.SILENT),
     )
     for channel in channels:
-        silent = channel_is_silent(channel, now)
-        if silent and channel.health == ChannelHealth.OK:
-            flagged += _set_health(channel, ChannelHealth.OK, ChannelHealth.SILENT, now)
-        elif not silent and channel.health == ChannelHealth.SILENT:
+        since = _silent_since(channel, now)
+        if since is not None and channel.health == ChannelHealth.OK:
+            zone = silence.zone_of(channel.organisation.time_zone)
+            reason = f"no customer message since {since.astimezone(zone):%a %d %b %H:%M}"
+            flagged += _set_health(
+                channel, ChannelHealth.OK, ChannelHealth.SILENT, now, reason=reason
+            )
+        elif since is None and channel.health == ChannelHealth.SILENT:
             cleared += _set_health(channel, ChannelHealth.SILENT, ChannelHealth.OK, now)
     return SilenceCheck(flagged, cleared)
 
 
 def channel_is_silent(channel: Channel, now: dt.datetime) -> bool:
     """Return whether nothing has come in on the channel for far longer than its normal traffic."""
+    return _silent_since(channel, now) is not None
+
+
+def _silent_since(channel: Channel, now: dt.datetime) -> dt.datetime | None:
+    """Return since when the channel has been abnormally quiet, or None when it is not."""
     inbound = Message.objects.filter(
         organisation_id=channel.organisation_id, channel_id=channel.pk, direction=Direction.INBOUND
     )
     last = inbound.order_by("-created_at").values_list("created_at", flat=True).first()
     if last is None:
-        return False  # a channel that never had traffic has no normal to fall from
+        return None  # a channel that never had traffic has no normal to fall from
     # Time spent paused is not silence: count from the resume when it came later.
     quiet_since = max(last, channel.resumed_at) if channel.resumed_at else last
     if now - quiet_since < silence.FLOOR:
-        return False
+        return None
     # Normal is the four weeks before it went quiet, so a long silence stays flagged.
     hours = list(
         inbound.filter(created_at__gte=last - silence.HISTORY)
@@ -650,14 +659,16 @@ def channel_is_silent(channel: Channel, now: dt.datetime) -> bool:
     profile = silence.learn(
         hours, start=start, end=last, zone=silence.zone_of(channel.organisation.time_zone)
     )
-    return silence.is_silent(profile, last_active=quiet_since, now=now)
+    return quiet_since if silence.is_silent(profile, last_active=quiet_since, now=now) else None
 
 
-def _set_health(channel: Channel, before: str, after: str, now: dt.datetime) -> int:
+def _set_health(
+    channel: Channel, before: str, after: str, now: dt.datetime, *, reason: str = ""
+) -> int:
     with transaction.atomic():
         changed = _schedule(channel).filter(health=before).update(health=after, updated_at=now)
         if changed:
-            _health_changed(channel, before, after)
+            _health_changed(channel, before, after, reason=reason)
     return changed
 
 

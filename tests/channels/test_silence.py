@@ -131,6 +131,8 @@ def test_a_webhook_that_stops_posting_is_flagged_and_admins_are_told_once(hook, 
     assert refreshed(hook).health == ChannelHealth.SILENT
     told = Notification.objects.filter(kind="channel_health", text__contains="silent")
     assert list(told.values_list("user__email", flat=True)) == [ada.email]  # admins only
+    # The history ends on Monday noon: its last message came at 11:20, then nothing.
+    assert "no customer message since Mon 16 Nov 11:20" in told.get().text
     assert (
         AuditEntry.objects.filter(action="channel.health", object_id=str(hook.public_id)).count()
         == 1
