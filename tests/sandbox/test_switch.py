@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rapport.sandbox import services
+from rapport.sandbox.apps import check_sandbox_switched_off
 from rapport.sandbox.models import SandboxStatus, ScenarioRun
 from rapport.sandbox.tasks import tick_sandbox
 from tests.sandbox.conftest import BRAND_TOKEN
@@ -77,3 +78,15 @@ def test_it_is_off_by_default_and_on_in_demo_and_debug():
     assert _default_in(RAPPORT_DEBUG="1") == "True"
     assert _default_in(RAPPORT_DEMO="1", RAPPORT_SANDBOX_ENABLED="0") == "False"
     assert _default_in(RAPPORT_SANDBOX_ENABLED="1") == "True"
+
+
+def test_a_production_start_with_the_sandbox_on_is_warned(settings):
+    settings.DEBUG, settings.DEMO = False, False
+    settings.RAPPORT_SANDBOX_ENABLED = True
+
+    assert [w.id for w in check_sandbox_switched_off()] == ["sandbox.W001"]
+
+    settings.RAPPORT_SANDBOX_ENABLED = False
+    assert check_sandbox_switched_off() == []
+    settings.DEMO, settings.RAPPORT_SANDBOX_ENABLED = True, True
+    assert check_sandbox_switched_off() == []
