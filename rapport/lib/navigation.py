@@ -56,8 +56,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for item in NAV:
         if not user.can(item.capability):
             continue
-        entry = {"label": item.label, "url": reverse(item.url_name), "icon": item.icon}
-        entry["active"] = False
+        entry: dict[str, Any] = {
+            "label": item.label,
+            "url": reverse(item.url_name),
+            "icon": item.icon,
+            "active": False,
+        }
         sections.setdefault(item.section, []).append(entry)
         entries.append(entry)
     # Only the most specific entry is current: /insights/alerts/ is Alerts, not Dashboards.

@@ -45,7 +45,9 @@ def test_one_invitation_per_conversation_even_when_resolved_twice(
 def test_cooldown_spares_a_customer_invited_lately(survey, channel, org):
     other = Channel.objects.create(organisation=org, name="Sandbox 2", kind="sandbox")
     first = open_conversation(channel)
-    second = open_conversation(other, "Is the shop open on Sunday?", author_handle="@jo@sandbox.local")
+    second = open_conversation(
+        other, "Is the shop open on Sunday?", author_handle="@jo@sandbox.local"
+    )
     assert first.customer_id == second.customer_id
     for conv in (first, second):
         conv.status, conv.resolved_at = "resolved", timezone.now()

@@ -1,0 +1,1 @@
+"""The workloads behind every performance figure in the README (run each as a script)."""
