@@ -273,6 +273,12 @@ def judge(
     observed = _sums(
         own.filter(scope__in=scopes, bucket_start__gte=window_start, bucket_start__lte=bucket)
     )
+    # A scope seen fewer times than an alert needs to go on can neither raise nor sustain
+    # one, so its history is never read: most words of a batch stop here, which keeps the
+    # detector cheap on the ingest path.
+    scopes = [scope for scope in scopes if observed.get(scope, 0) >= SUSTAIN_MIN]
+    if not scopes:
+        return []
     in_history = own.filter(
         scope__in=scopes, bucket_start__gte=history_start, bucket_start__lt=history_end
     )
