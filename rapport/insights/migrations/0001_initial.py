@@ -8,176 +8,415 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('channels', '0002_sync_state_and_deliveries'),
-        ('inbox', '0003_message_search'),
+        ("accounts", "0001_initial"),
+        ("channels", "0002_sync_state_and_deliveries"),
+        ("inbox", "0003_message_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FactState',
+            name="FactState",
             fields=[
-                ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='accounts.organisation')),
-                ('refreshed_until', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="accounts.organisation",
+                    ),
+                ),
+                ("refreshed_until", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['organisation_id'],
+                "ordering": ["organisation_id"],
             },
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('scopes', models.JSONField(default=list)),
-                ('terms', models.JSONField(blank=True, default=list)),
-                ('started_at', models.DateTimeField()),
-                ('triggered_at', models.DateTimeField()),
-                ('last_signal_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('observed', models.PositiveIntegerField(help_text='Messages in the window that raised it')),
-                ('expected', models.FloatField(help_text='What the baseline expected in that window')),
-                ('p_value', models.FloatField()),
-                ('window_minutes', models.PositiveSmallIntegerField(default=30)),
-                ('peak_observed', models.PositiveIntegerField(default=0)),
-                ('message_count', models.PositiveIntegerField(default=0)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('action_taken', models.TextField(blank=True)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('messages', models.ManyToManyField(blank=True, related_name='+', to='inbox.message')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("scopes", models.JSONField(default=list)),
+                ("terms", models.JSONField(blank=True, default=list)),
+                ("started_at", models.DateTimeField()),
+                ("triggered_at", models.DateTimeField()),
+                ("last_signal_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "observed",
+                    models.PositiveIntegerField(help_text="Messages in the window that raised it"),
+                ),
+                (
+                    "expected",
+                    models.FloatField(help_text="What the baseline expected in that window"),
+                ),
+                ("p_value", models.FloatField()),
+                ("window_minutes", models.PositiveSmallIntegerField(default=30)),
+                ("peak_observed", models.PositiveIntegerField(default=0)),
+                ("message_count", models.PositiveIntegerField(default=0)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("action_taken", models.TextField(blank=True)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "messages",
+                    models.ManyToManyField(blank=True, related_name="+", to="inbox.message"),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-triggered_at', '-id'],
-                'indexes': [models.Index(fields=['organisation', '-triggered_at'], name='alert_recent'), models.Index(fields=['organisation', 'ended_at'], name='alert_open')],
+                "ordering": ["-triggered_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["organisation", "-triggered_at"], name="alert_recent"),
+                    models.Index(fields=["organisation", "ended_at"], name="alert_open"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AlertBucket',
+            name="AlertBucket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=80)),
-                ('bucket_start', models.DateTimeField()),
-                ('slot', models.PositiveSmallIntegerField()),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=80)),
+                ("bucket_start", models.DateTimeField()),
+                ("slot", models.PositiveSmallIntegerField()),
+                ("count", models.PositiveIntegerField(default=0)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation', 'scope', 'bucket_start'],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'scope', 'bucket_start'), name='alert_bucket_unique')],
+                "ordering": ["organisation", "scope", "bucket_start"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "scope", "bucket_start"), name="alert_bucket_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ConversationFact',
+            name="ConversationFact",
             fields=[
-                ('conversation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='inbox.conversation')),
-                ('kind', models.CharField(max_length=20)),
-                ('priority', models.PositiveSmallIntegerField()),
-                ('status', models.CharField(max_length=20)),
-                ('category', models.CharField(blank=True, max_length=80)),
-                ('opened_at', models.DateTimeField()),
-                ('first_responded_at', models.DateTimeField(null=True)),
-                ('first_response_seconds', models.PositiveIntegerField(null=True)),
-                ('resolved_at', models.DateTimeField(null=True)),
-                ('resolution_due_at', models.DateTimeField(null=True)),
-                ('resolution_seconds', models.PositiveIntegerField(null=True)),
-                ('inbound_count', models.PositiveIntegerField(default=0)),
-                ('outbound_count', models.PositiveIntegerField(default=0)),
-                ('assignee', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='channels.channel')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
-                ('team', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team')),
+                (
+                    "conversation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="inbox.conversation",
+                    ),
+                ),
+                ("kind", models.CharField(max_length=20)),
+                ("priority", models.PositiveSmallIntegerField()),
+                ("status", models.CharField(max_length=20)),
+                ("category", models.CharField(blank=True, max_length=80)),
+                ("opened_at", models.DateTimeField()),
+                ("first_responded_at", models.DateTimeField(null=True)),
+                ("first_response_seconds", models.PositiveIntegerField(null=True)),
+                ("resolved_at", models.DateTimeField(null=True)),
+                ("resolution_due_at", models.DateTimeField(null=True)),
+                ("resolution_seconds", models.PositiveIntegerField(null=True)),
+                ("inbound_count", models.PositiveIntegerField(default=0)),
+                ("outbound_count", models.PositiveIntegerField(default=0)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="channels.channel",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['opened_at'],
-                'indexes': [models.Index(fields=['organisation', 'opened_at'], name='fact_conv_opened'), models.Index(fields=['organisation', 'resolved_at'], name='fact_conv_resolved'), models.Index(fields=['organisation', 'resolution_due_at'], name='fact_conv_res_due')],
+                "ordering": ["opened_at"],
+                "indexes": [
+                    models.Index(fields=["organisation", "opened_at"], name="fact_conv_opened"),
+                    models.Index(fields=["organisation", "resolved_at"], name="fact_conv_resolved"),
+                    models.Index(
+                        fields=["organisation", "resolution_due_at"], name="fact_conv_res_due"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Recommendation',
+            name="Recommendation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('month', models.DateField(help_text='First day of the reported month')),
-                ('rule', models.CharField(max_length=60)),
-                ('key', models.CharField(blank=True, max_length=120)),
-                ('title', models.CharField(max_length=300)),
-                ('action', models.TextField(help_text='What to do')),
-                ('owner', models.CharField(help_text='Who should act', max_length=60)),
-                ('evidence', models.JSONField(default=dict)),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('accepted', 'Accepted'), ('dismissed', 'Dismissed')], default='proposed', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("month", models.DateField(help_text="First day of the reported month")),
+                ("rule", models.CharField(max_length=60)),
+                ("key", models.CharField(blank=True, max_length=120)),
+                ("title", models.CharField(max_length=300)),
+                ("action", models.TextField(help_text="What to do")),
+                ("owner", models.CharField(help_text="Who should act", max_length=60)),
+                ("evidence", models.JSONField(default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("accepted", "Accepted"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        default="proposed",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['month', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'month', 'rule', 'key'), name='recommendation_unique')],
+                "ordering": ["month", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "month", "rule", "key"),
+                        name="recommendation_unique",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReportMailing',
+            name="ReportMailing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('month', models.DateField()),
-                ('recipients', models.JSONField(default=list)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("month", models.DateField()),
+                ("recipients", models.JSONField(default=list)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-month'],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'month'), name='report_mailing_unique')],
+                "ordering": ["-month"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "month"), name="report_mailing_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReportRecipient',
+            name="ReportRecipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('email', models.EmailField(max_length=254)),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("email", models.EmailField(max_length=254)),
+                ("name", models.CharField(blank=True, max_length=100)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['email'],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'email'), name='report_recipient_unique')],
+                "ordering": ["email"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "email"), name="report_recipient_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ResponseFact',
+            name="ResponseFact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_first', models.BooleanField()),
-                ('customer_at', models.DateTimeField()),
-                ('responded_at', models.DateTimeField(null=True)),
-                ('due_at', models.DateTimeField(null=True)),
-                ('business_seconds', models.PositiveIntegerField(null=True)),
-                ('agent', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='channels.channel')),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='inbox.conversation')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
-                ('team', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_first", models.BooleanField()),
+                ("customer_at", models.DateTimeField()),
+                ("responded_at", models.DateTimeField(null=True)),
+                ("due_at", models.DateTimeField(null=True)),
+                ("business_seconds", models.PositiveIntegerField(null=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="channels.channel",
+                    ),
+                ),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="inbox.conversation",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['customer_at'],
-                'indexes': [models.Index(fields=['organisation', 'responded_at'], name='fact_resp_responded'), models.Index(fields=['organisation', 'due_at'], name='fact_resp_due')],
+                "ordering": ["customer_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "responded_at"], name="fact_resp_responded"
+                    ),
+                    models.Index(fields=["organisation", "due_at"], name="fact_resp_due"),
+                ],
             },
         ),
     ]
