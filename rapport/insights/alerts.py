@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import F, Min, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Min, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from scipy.stats import poisson
 
@@ -228,28 +228,27 @@ def _observe_organisation(organisation: Organisation, messages: list[Message]) -
 def _add(
     organisation: Organisation, counts: Counter[tuple[str, dt.datetime]], zone: dt.tzinfo
 ) -> None:
-    # Create missing rows first (ignoring ones another batch made), then increment in
-    # the database, so two batches counting into one bucket never lose a message.
-    AlertBucket.objects.bulk_create(
-        [
-            AlertBucket(
-                organisation=organisation,
-                scope=scope[:80],
-                bucket_start=bucket,
-                slot=_slot(bucket, zone),
-                count=0,
+    # One upsert per chunk that adds to the stored count in the database, so two batches
+    # counting into one bucket never lose a message (SQLite and PostgreSQL share the syntax).
+    table = connection.ops.quote_name(AlertBucket._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [
+        (organisation.pk, scope[:80], adapt(bucket), _slot(bucket, zone), amount)
+        for (scope, bucket), amount in counts.items()
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _UPSERT_CHUNK):
+            chunk = rows[start : start + _UPSERT_CHUNK]
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (organisation_id, scope, bucket_start, slot, count) "
+                f"VALUES {values} ON CONFLICT (organisation_id, scope, bucket_start) "
+                f"DO UPDATE SET count = {table}.count + excluded.count",
+                [value for row in chunk for value in row],
             )
-            for scope, bucket in counts
-        ],
-        ignore_conflicts=True,
-    )
-    by_amount: dict[tuple[dt.datetime, int], list[str]] = defaultdict(list)
-    for (scope, bucket), amount in counts.items():
-        by_amount[(bucket, amount)].append(scope[:80])
-    for (bucket, amount), scopes in by_amount.items():
-        AlertBucket.objects.filter(
-            organisation=organisation, bucket_start=bucket, scope__in=scopes
-        ).update(count=F("count") + amount)
+
+
+_UPSERT_CHUNK = 500
 
 
 # --- Judging ------------------------------------------------------------------------------
