@@ -112,11 +112,16 @@ def triage_engine() -> Any:
     return _engine or None
 
 
-def classify(texts: Sequence[str]) -> list[TextTriage]:
+def classify(
+    texts: Sequence[str],
+    *,
+    platforms: Sequence[str | None] | None = None,
+    replies: Sequence[bool | None] | None = None,
+) -> list[TextTriage]:
     engine = triage_engine()
     if engine is None or not texts:
         return [TextTriage() for _ in texts]
-    results = engine.classify_batch(list(texts))
+    results = engine.classify_batch(list(texts), platform=platforms, is_reply=replies)
     return [
         TextTriage(
             kind=str(r.kind),
@@ -229,13 +234,28 @@ def _drop_seen(
 
 def _prepare(channel: Channel, events: list[InboundEvent]) -> list[_Pending]:
     texts = [event.text[:MAX_MESSAGE_LENGTH] for event in events]
-    triaged = classify(texts)
+    triaged = classify(
+        texts,
+        platforms=[_triage_platform(event) for event in events],
+        replies=[event.parent_id is not None or event.kind == EventKind.REPLY for event in events],
+    )
     authors = [_author(event) for event in events]
     customers = resolve_customers(channel.organisation, authors)
     return [
         _Pending(event, triage, customers[(author.platform, normalise_handle(author.handle))])
         for event, triage, author in zip(events, triaged, authors, strict=True)
     ]
+
+
+def _triage_platform(event: InboundEvent) -> str:
+    """Return where triage should read the message as written: a review site, privately..."""
+    # Triage weighs a private message's risk lower and reads anything on a review
+    # feed as a review; the kind of event says more than the network's name.
+    if event.kind == EventKind.REVIEW:
+        return "review"
+    if event.kind in (EventKind.DIRECT_MESSAGE, EventKind.EMAIL, EventKind.FORM):
+        return str(event.kind)
+    return event.platform if event.is_public else "direct_message"
 
 
 def _author(event: InboundEvent) -> Author:
