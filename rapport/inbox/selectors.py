@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -25,7 +23,8 @@ from rapport.inbox.models import (
     Notification,
     SavedView,
 )
-from rapport.lib.errors import DomainError, NotAllowed, NotFound
+from rapport.lib.cursors import decode_cursor, encode_cursor
+from rapport.lib.errors import NotAllowed, NotFound
 from rapport.lib.ids import parse_public_id
 
 
@@ -74,7 +73,7 @@ def inbox_list(
     limit = max(1, min(limit, 200))
     rows = _filtered(viewer, filters)
     if cursor:
-        at, pk = _decode_cursor(cursor)
+        at, pk = decode_cursor(cursor)
         rows = rows.filter(Q(last_message_at__lt=at) | Q(last_message_at=at, pk__lt=pk))
     rows = (
         rows.select_related("customer", "channel", "assignee", "team")
@@ -85,7 +84,7 @@ def inbox_list(
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
-        next_cursor = _encode_cursor(page[-1].last_message_at, page[-1].pk)
+        next_cursor = encode_cursor(page[-1].last_message_at, page[-1].pk)
     attach_tag_names(page)
     return page, next_cursor
 
@@ -101,13 +100,13 @@ def inbox_rows(
     limit = max(1, min(limit, 200))
     rows = _filtered(viewer, filters)
     if cursor:
-        at, pk = _decode_cursor(cursor)
+        at, pk = decode_cursor(cursor)
         rows = rows.filter(Q(last_message_at__lt=at) | Q(last_message_at=at, pk__lt=pk))
     page = list(rows.order_by("-last_message_at", "-pk").values("pk", *LIST_FIELDS)[: limit + 1])
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
-        next_cursor = _encode_cursor(page[-1]["last_message_at"], page[-1]["pk"])
+        next_cursor = encode_cursor(page[-1]["last_message_at"], page[-1]["pk"])
     tags: dict[int, list[str]] = {row["pk"]: [] for row in page}
     if tags:
         links = Conversation.tags.through.objects.filter(conversation_id__in=list(tags))
@@ -238,20 +237,6 @@ def _filtered(viewer: User, f: InboxFilter) -> QuerySet[Conversation]:
     if f.q:
         rows = rows.filter(pk__in=matching_conversation_ids(viewer, f.q))
     return rows
-
-
-def _encode_cursor(at: dt.datetime, pk: int) -> str:
-    raw = json.dumps([at.isoformat(), pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, pk = json.loads(base64.urlsafe_b64decode(padded))
-        return dt.datetime.fromisoformat(at), int(pk)
-    except (ValueError, TypeError):
-        raise DomainError("The cursor is not valid.", code="bad_cursor") from None
 
 
 def get_conversation_for_user(viewer: User, public_id: str | uuid.UUID) -> Conversation:

@@ -7,9 +7,7 @@ number of queries whatever the page size.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +17,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from rapport.accounts.models import User
 from rapport.accounts.roles import Cap
 from rapport.channels.models import Channel
-from rapport.lib.errors import DomainError, NotAllowed, NotFound
+from rapport.lib.cursors import decode_cursor, encode_cursor
+from rapport.lib.errors import NotAllowed, NotFound
 from rapport.lib.ids import parse_public_id
 from rapport.publishing.models import (
     AccountMetricSample,
@@ -102,7 +101,7 @@ def post_page(
     if filters.scheduled_to:
         rows = rows.filter(scheduled_at__lt=filters.scheduled_to)
     if cursor:
-        at, pk = _decode_cursor(cursor)
+        at, pk = decode_cursor(cursor)
         rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
     page = list(
         rows.select_related("author", "campaign")
@@ -113,22 +112,8 @@ def post_page(
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
-        next_cursor = _encode_cursor(page[-1].created_at, page[-1].pk)
+        next_cursor = encode_cursor(page[-1].created_at, page[-1].pk)
     return page, next_cursor
-
-
-def _encode_cursor(at: dt.datetime, pk: int) -> str:
-    raw = json.dumps([at.isoformat(), pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, pk = json.loads(base64.urlsafe_b64decode(padded))
-        return dt.datetime.fromisoformat(at), int(pk)
-    except (ValueError, TypeError):
-        raise DomainError("The cursor is not valid.", code="bad_cursor") from None
 
 
 def transitions_of(post: Post) -> list[PostTransition]:
@@ -231,13 +216,13 @@ def ugc_page(
     limit = max(1, min(limit, MAX_PAGE))
     rows = UgcItem.objects.filter(campaign=campaign).select_related("asset")
     if cursor:
-        at, pk = _decode_cursor(cursor)
+        at, pk = decode_cursor(cursor)
         rows = rows.filter(Q(posted_at__lt=at) | Q(posted_at=at, pk__lt=pk))
     page = list(rows.order_by("-posted_at", "-pk")[: limit + 1])
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
-        next_cursor = _encode_cursor(page[-1].posted_at, page[-1].pk)
+        next_cursor = encode_cursor(page[-1].posted_at, page[-1].pk)
     return page, next_cursor
 
 

@@ -7,7 +7,6 @@ aggregate query each, computed by the database.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from django.db.models.functions import Coalesce
 from rapport.accounts.models import User
 from rapport.accounts.roles import Cap
 from rapport.inbox.models import Conversation
+from rapport.lib.cursors import decode_cursor, encode_cursor
 from rapport.lib.errors import DomainError, NotAllowed, NotFound
 from rapport.lib.ids import parse_public_id
 from rapport.surveys.models import Question, Survey, SurveyInvitation, SurveyResponse
@@ -138,13 +138,13 @@ def response_page(
     """Return one page of responses, newest first, and the cursor of the next page."""
     responses = with_links(responses_visible_to(viewer, filters))
     if cursor:
-        at, pk = _decode_cursor(cursor)
+        at, pk = decode_cursor(cursor)
         responses = responses.filter(Q(submitted_at__lt=at) | Q(submitted_at=at, pk__lt=pk))
     page = list(responses[: limit + 1])
     next_cursor = None
     if len(page) > limit:
         page = page[:limit]
-        next_cursor = _encode_cursor(page[-1].submitted_at, page[-1].pk)
+        next_cursor = encode_cursor(page[-1].submitted_at, page[-1].pk)
     return page, next_cursor
 
 
@@ -245,20 +245,3 @@ def response_rate(viewer: User, survey: Survey) -> tuple[int, int]:
         survey_id=survey.pk, organisation_id=viewer.organisation_id
     ).aggregate(sent=Count("pk"), answered=Count("pk", filter=Q(responded_at__isnull=False)))
     return row["sent"], row["answered"]
-
-
-def _encode_cursor(at: dt.datetime, pk: int) -> str:
-    raw = f"{at.isoformat()}|{pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-        parsed = dt.datetime.fromisoformat(at)
-        if parsed.tzinfo is None:
-            raise ValueError
-        return parsed, int(pk)
-    except (ValueError, UnicodeDecodeError):
-        raise DomainError("The cursor is not valid.", code="bad_cursor") from None
