@@ -37,7 +37,6 @@ from rapport.channels import registry
 from rapport.channels.models import Channel, ChannelKind
 from rapport.connectors.base import (
     AuthRequired,
-    Connector,
     MediaUpload,
     Permanent,
     PostResult,
@@ -1218,7 +1217,7 @@ def publish_variant(
         text = constraints.published_text(variant.text, variant.link)
         if variant.outcome_unknown:
             # The last attempt may have posted: look before posting again.
-            found = find_own_post(connector, text, idempotency_key=variant.idempotency_key)
+            found = connector.find_own_post(text, idempotency_key=variant.idempotency_key)
             if found is not None:
                 return _published(variant, found, connector, now)
         posted = connector.publish(
@@ -1240,15 +1239,6 @@ def publish_variant(
     finally:
         if connectors is None:
             registry.close(connector)
-
-
-def find_own_post(connector: Connector, text: str, *, idempotency_key: str) -> PostResult | None:
-    """Look on the platform for a top-level post of ours with this text; None if none.
-
-    Every connector answers `find_own_post`; one that cannot look (email)
-    returns None and the retry relies on the idempotency key alone.
-    """
-    return connector.find_own_post(text, idempotency_key=idempotency_key)
 
 
 def _media_of(variant: PostVariant) -> list[MediaUpload]:

@@ -107,7 +107,7 @@ def test_retries_back_off_and_give_up(live_account, mara, monkeypatch):
         raise Transient("503 Service Unavailable")
 
     monkeypatch.setattr(MastodonConnector, "publish", unavailable)
-    monkeypatch.setattr(services, "find_own_post", lambda connector, text, **kwargs: None)
+    monkeypatch.setattr(MastodonConnector, "find_own_post", lambda self, text, **kwargs: None)
     at = soon(2)
     waits = []
     for _ in range(services.MAX_PUBLISH_ATTEMPTS - 1):
