@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import zoneinfo
 from collections.abc import Iterable
 
 from django.core.exceptions import ImproperlyConfigured
@@ -35,12 +34,8 @@ def get_channel_for_user(viewer: User, public_id: str | uuid.UUID) -> Channel:
         raise NotFound("No such channel.") from None
 
 
-def start_of_today(time_zone: str, now: dt.datetime | None = None) -> dt.datetime:
+def start_of_today(zone: dt.tzinfo, now: dt.datetime | None = None) -> dt.datetime:
     """Return local midnight today in the organisation's time zone."""
-    try:
-        zone = zoneinfo.ZoneInfo(time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
     local = (now or timezone.now()).astimezone(zone)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -48,7 +43,7 @@ def start_of_today(time_zone: str, now: dt.datetime | None = None) -> dt.datetim
 def with_messages_today(channels: Iterable[Channel], viewer: User) -> list[Channel]:
     """Set `messages_today` (inbound messages since local midnight) on each channel; one query."""
     channels = list(channels)
-    since = start_of_today(viewer.organisation.time_zone)
+    since = start_of_today(viewer.organisation.zone)
     counts = dict(
         Message.objects.filter(
             channel_id__in=[c.pk for c in channels],

@@ -620,7 +620,7 @@ def check_silent_channels(now: dt.datetime | None = None) -> SilenceCheck:
     for channel in channels:
         since = _silent_since(channel, now)
         if since is not None and channel.health == ChannelHealth.OK:
-            zone = silence.zone_of(channel.organisation.time_zone)
+            zone = channel.organisation.zone
             reason = f"no customer message since {since.astimezone(zone):%a %d %b %H:%M}"
             flagged += _set_health(
                 channel, ChannelHealth.OK, ChannelHealth.SILENT, now, reason=reason
@@ -656,9 +656,7 @@ def _silent_since(channel: Channel, now: dt.datetime) -> dt.datetime | None:
         .distinct()
     )
     start = max(last - silence.HISTORY, min(channel.created_at, *hours))
-    profile = silence.learn(
-        hours, start=start, end=last, zone=silence.zone_of(channel.organisation.time_zone)
-    )
+    profile = silence.learn(hours, start=start, end=last, zone=channel.organisation.zone)
     return quiet_since if silence.is_silent(profile, last_active=quiet_since, now=now) else None
 
 

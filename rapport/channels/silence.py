@@ -20,7 +20,6 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 HOURS_PER_WEEK = 168
 HOUR = dt.timedelta(hours=1)
@@ -40,14 +39,6 @@ FLOOR = dt.timedelta(hours=1)
 PRIOR_WEIGHT = 1.0
 # An hour that was always active still leaves some chance of being empty.
 MAX_SHARE = 0.999
-
-
-def zone_of(name: str) -> dt.tzinfo:
-    """Return the named time zone, or UTC for a name this system does not know."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
 
 
 def _floor_hour(value: dt.datetime) -> dt.datetime:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -127,13 +126,6 @@ def _slot(bucket: dt.datetime, zone: dt.tzinfo) -> int:
     return local.hour * 4 + local.minute // 15
 
 
-def _zone(organisation: Organisation) -> dt.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(organisation.time_zone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
 def _family(scope: str) -> str:
     return "term" if scope.startswith("term:") else "negative"
 
@@ -194,7 +186,7 @@ def observe(message_ids: Sequence[int]) -> list[Alert]:
 
 
 def _observe_organisation(organisation: Organisation, messages: list[Message]) -> list[Alert]:
-    zone = _zone(organisation)
+    zone = organisation.zone
     counts: Counter[tuple[str, dt.datetime]] = Counter()
     negative_by_bucket: dict[dt.datetime, list[Message]] = defaultdict(list)
     for message in messages:

@@ -44,7 +44,7 @@ from rapport.inbox.models import (
     SlaPolicy,
     Status,
 )
-from rapport.insights import alerts, metrics
+from rapport.insights import alerts
 from rapport.insights.models import Alert
 from rapport.lib.business_hours import add_business_time
 from rapport.publishing.models import (
@@ -181,7 +181,7 @@ def _service_history(
     organisation: Organisation, channels: list[Channel], agents: list[User], now: dt.datetime
 ) -> list[int]:
     rng = random.Random(2026)
-    zone = metrics.org_zone(organisation)
+    zone = organisation.zone
     policy = (
         SlaPolicy.objects.filter(organisation=organisation, is_default=True)
         .select_related("calendar")
@@ -408,7 +408,7 @@ def _social_history(organisation: Organisation, channels: list[Channel], admin: 
     if not social:
         return
     rng = random.Random(11)
-    zone = metrics.org_zone(organisation)
+    zone = organisation.zone
     channel = social[0]
     photo = Asset.objects.create(
         organisation=organisation,

@@ -55,7 +55,6 @@ __all__ = [
     "SurveyScores",
     "TrendPoint",
     "agent_rows",
-    "org_zone",
     "service_summary",
     "team_rows",
 ]
@@ -229,7 +228,7 @@ def service_summary(
     if refresh:
         facts.refresh_if_stale(organisation)
     now = timezone.now()
-    zone = org_zone(organisation)
+    zone = organisation.zone
     scope = _Scope(organisation, team, channel)
     conversations = scope.conversations()
     opened = conversations.filter(opened_at__gte=start, opened_at__lt=end)
@@ -303,13 +302,6 @@ class _Scope:
             for key, value in self.filters.items()
         }
         return ComplaintResolution.objects.filter(**narrowed)
-
-
-def org_zone(organisation: Organisation) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(organisation.time_zone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def _volume(opened: QuerySet[ConversationFact]) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def next_month(month: dt.date) -> dt.date:
 
 def month_bounds(organisation: Organisation, month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """Return the month as local midnights in the organisation's time zone."""
-    zone = metrics.org_zone(organisation)
+    zone = organisation.zone
     start = dt.datetime.combine(month, dt.time(), zone)
     end = dt.datetime.combine(next_month(month), dt.time(), zone)
     return start, end
@@ -313,7 +313,7 @@ def first_waits(
     1 for Saturday and Sunday, 0 for the rest. Wall-clock, not business time: this is
     what a customer who writes on a Saturday actually waits.
     """
-    zone = metrics.org_zone(organisation)
+    zone = organisation.zone
     waits: QuerySet[ResponseFact] = ResponseFact.objects.filter(
         # Replies given in the month (the indexed column), by the day the customer wrote.
         organisation=organisation,

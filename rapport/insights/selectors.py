@@ -13,7 +13,7 @@ from rapport.accounts.models import Organisation, Team, User
 from rapport.accounts.roles import Cap
 from rapport.channels.models import Channel
 from rapport.inbox.models import Message
-from rapport.insights import exports, metrics
+from rapport.insights import exports
 from rapport.insights.models import Alert, Recommendation, ReportRecipient
 from rapport.lib.errors import DomainError, NotAllowed, NotFound
 from rapport.lib.ids import parse_public_id
@@ -87,7 +87,7 @@ def dashboard_scope(
     """Return the dashboard scope for these days (inclusive), or raise a domain error."""
     require_insights(viewer)
     organisation = viewer.organisation
-    zone = metrics.org_zone(organisation)
+    zone = organisation.zone
     today = timezone.now().astimezone(zone).date()
     last_day = last_day or today
     first_day = first_day or last_day - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
@@ -201,9 +201,7 @@ def report_month_for_user(viewer: User, month: str) -> dt.date:
     from rapport.insights.report import parse_month
 
     require_insights(viewer)
-    return parse_month(
-        month, today=timezone.now().astimezone(metrics.org_zone(viewer.organisation)).date()
-    )
+    return parse_month(month, today=timezone.now().astimezone(viewer.organisation.zone).date())
 
 
 def report_recipients(viewer: User) -> QuerySet[ReportRecipient]:

@@ -48,7 +48,6 @@ from rapport.accounts.models import Organisation
 from rapport.channels.models import Channel, ChannelKind
 from rapport.inbox.models import Direction, Kind, Message
 from rapport.insights import buckets
-from rapport.insights.metrics import org_zone
 from rapport.publishing.models import (
     AccountMetricSample,
     Campaign,
@@ -247,7 +246,7 @@ def social_summary(
     organisation: Organisation, start: dt.datetime, end: dt.datetime
 ) -> SocialSummary:
     """Return the social figures of the organisation for `start <= t < end`, per account."""
-    zone = org_zone(organisation)
+    zone = organisation.zone
     unit = "day" if (end - start) <= dt.timedelta(days=62) else "week"
     channels = list(
         Channel.objects.filter(organisation=organisation, kind__in=SOCIAL_KINDS).order_by("name")

@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from rapport.accounts.models import Organisation
-from rapport.insights import metrics, report, services
+from rapport.insights import report, services
 from rapport.insights.models import ReportRecipient
 from rapport.jobs.scheduler import every
 from rapport.lib.tasks import task
@@ -23,7 +23,7 @@ def due_mailings(now: dt.datetime | None = None) -> dict[int, str]:
     outcomes = {}
     with_recipients = ReportRecipient.objects.values("organisation_id").distinct()
     for organisation in Organisation.objects.filter(pk__in=with_recipients):
-        today = now.astimezone(metrics.org_zone(organisation)).date()
+        today = now.astimezone(organisation.zone).date()
         month = report.previous_month(today.replace(day=1))
         outcomes[organisation.pk] = services.mail_monthly_report(organisation, month, now=now)
     return outcomes

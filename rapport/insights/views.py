@@ -68,7 +68,7 @@ def _i1_user(request: HttpRequest) -> User:
 
 def _presets(scope: Any) -> list[dict[str, str]]:
     """Quick periods: last 7, 30 and 90 days, this month and last month."""
-    today = timezone.now().astimezone(metrics.org_zone(scope.organisation)).date()
+    today = timezone.now().astimezone(scope.organisation.zone).date()
     first_of_month = today.replace(day=1)
     last_month_end = first_of_month - dt.timedelta(days=1)
     options = [
@@ -244,7 +244,7 @@ def alert_acknowledge(request: HttpRequest, alert_id: uuid.UUID) -> HttpResponse
 
 
 def _last_month(viewer: User) -> dt.date:
-    today = timezone.now().astimezone(metrics.org_zone(viewer.organisation)).date()
+    today = timezone.now().astimezone(viewer.organisation.zone).date()
     return report.previous_month(today.replace(day=1))
 
 
@@ -261,7 +261,7 @@ def report_page(request: HttpRequest, month: str) -> HttpResponse:
     first_day = selectors.report_month_for_user(viewer, month)
     built = report.build(viewer.organisation, first_day)
     can_decide = viewer.can(Cap.REPORTS_MANAGE)
-    today = timezone.now().astimezone(metrics.org_zone(viewer.organisation)).date()
+    today = timezone.now().astimezone(viewer.organisation.zone).date()
     following = report.next_month(first_day)
     return render(
         request,

@@ -80,13 +80,6 @@ _ENTRY_FIELDS = (
 )
 
 
-def organisation_zone(user: User) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(user.organisation.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 # --- Entries --------------------------------------------------------------------------------
 
 
@@ -115,7 +108,7 @@ def _normalise_times(
     ends_at: dt.datetime | dt.date | None,
     all_day: bool,
 ) -> tuple[dt.datetime, dt.datetime | None]:
-    zone = organisation_zone(actor)
+    zone = actor.organisation.zone
 
     def aware(value: dt.datetime | dt.date) -> dt.datetime:
         if not isinstance(value, dt.datetime):
@@ -542,7 +535,7 @@ def user_for_feed_token(raw: str) -> User:
 def ical_feed(user: User, *, base_url: str, now: dt.datetime | None = None) -> bytes:
     """Return the user's calendar (entries and posts) as an iCalendar document."""
     now = now or timezone.now()
-    zone = organisation_zone(user)
+    zone = user.organisation.zone
     items = calendar_items(
         user,
         start=now - dt.timedelta(days=FEED_PAST_DAYS),

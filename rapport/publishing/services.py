@@ -20,7 +20,6 @@ import logging
 import random
 import re
 import uuid
-import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -1075,7 +1074,7 @@ def next_free_slot(post: Post, *, now: dt.datetime | None = None) -> dt.datetime
     slots = list(QueueSlot.objects.filter(channel_id__in=channel_ids))
     if not slots:
         return None
-    zone = _zone(post.organisation.time_zone)
+    zone = post.organisation.zone
     taken = set(
         Post.objects.filter(
             variants__channel_id__in=channel_ids,
@@ -1114,13 +1113,6 @@ def add_to_queue(
             code="no_free_slot",
         )
     return schedule_post(actor, post, at=at, override_reason=override_reason, now=now)
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 # --- The worker: publishing ----------------------------------------

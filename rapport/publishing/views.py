@@ -96,7 +96,7 @@ def _uuid(value: str | uuid.UUID, what: str) -> uuid.UUID:
 def _local(actor: User, value: dt.datetime) -> dt.datetime:
     """Read a naive datetime from a form as the organisation's local time."""
     if timezone.is_naive(value):
-        return value.replace(tzinfo=cal.organisation_zone(actor))
+        return value.replace(tzinfo=actor.organisation.zone)
     return value
 
 
@@ -238,9 +238,7 @@ def _composer_context(
     if data is not None:
         planned = data.get("planned_at", "")
     elif post is not None and post.scheduled_at:
-        planned = post.scheduled_at.astimezone(cal.organisation_zone(actor)).strftime(
-            "%Y-%m-%dT%H:%M"
-        )
+        planned = post.scheduled_at.astimezone(actor.organisation.zone).strftime("%Y-%m-%dT%H:%M")
     elif request.GET.get("date"):
         planned = f"{request.GET['date'][:10]}T10:00"
     campaign = (
@@ -457,7 +455,7 @@ def post_detail(request: HttpRequest, post_id: str) -> HttpResponse:
         "editable": can_work and post.status in services.EDITABLE,
         "schedule_form": ScheduleForm(
             initial={
-                "at": post.scheduled_at.astimezone(cal.organisation_zone(actor))
+                "at": post.scheduled_at.astimezone(actor.organisation.zone)
                 if post.scheduled_at
                 else None
             }
@@ -579,7 +577,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "can_work": actor.can(Cap.PUBLISHING_WORK),
         "feed_token": token,
         "feed_url": request.session.pop("calendar_feed_url", ""),
-        "time_zone": str(cal.organisation_zone(actor)),
+        "time_zone": str(actor.organisation.zone),
         "entry_form": EntryForm(
             campaigns=cal.campaigns_for_filter(actor), channels=cal.social_accounts(actor)
         ),
@@ -622,7 +620,7 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
         kind=request.GET.get("kind", ""),
         colour_by=request.GET.get("colour_by", "campaign"),
     )
-    zone = cal.organisation_zone(actor)
+    zone = actor.organisation.zone
     items = cal.calendar_items(actor, start=start, end=end, filters=filters)
     return JsonResponse([cal.as_widget_event(item, zone) for item in items], safe=False)
 
@@ -652,9 +650,7 @@ def calendar_move(request: HttpRequest) -> JsonResponse:
                 raise DomainError("Drop a post on a time, in the week view.", code="invalid")
             post = _post(actor, public_id)
             cal.move_post(actor, post, at=start)
-            message = (
-                f"Post moved to {start.astimezone(cal.organisation_zone(actor)):%a %d %b %H:%M}."
-            )
+            message = f"Post moved to {start.astimezone(actor.organisation.zone):%a %d %b %H:%M}."
         else:
             raise DomainError("Unknown calendar item.", code="invalid")
     except DomainError as exc:
@@ -667,7 +663,7 @@ def _parse_moment(actor: User, raw: str) -> dt.datetime:
         day = parse_date(raw)
         if day is None:
             raise ValueError(raw)
-        return dt.datetime.combine(day, dt.time.min, tzinfo=cal.organisation_zone(actor))
+        return dt.datetime.combine(day, dt.time.min, tzinfo=actor.organisation.zone)
     value = parse_datetime(raw)
     if value is None:
         raise ValueError(raw)
@@ -735,7 +731,7 @@ def entry_detail(request: HttpRequest, entry_id: str) -> HttpResponse:
     actor = _user(request)
     entry = cal.get_entry_for_user(actor, entry_id)
     lists = {"campaigns": cal.campaigns_for_filter(actor), "channels": cal.social_accounts(actor)}
-    zone = cal.organisation_zone(actor)
+    zone = actor.organisation.zone
     local_start = entry.starts_at.astimezone(zone)
     last_day = (
         (entry.ends_at.astimezone(zone) - dt.timedelta(days=1)).date() if entry.ends_at else None

@@ -97,4 +97,4 @@ def test_dragging_an_entry_on_the_month_view_moves_it(
     expect(page.locator("#calendar-status")).to_contain_text("moved")
     page.screenshot(path=f"{SHOTS}/publishing-calendar-dragged.png", full_page=True)
     entry.refresh_from_db()
-    assert entry.starts_at.astimezone(cal.organisation_zone(mara)).date() == target
+    assert entry.starts_at.astimezone(mara.organisation.zone).date() == target

@@ -491,7 +491,7 @@ def test_outsider_cannot_record_a_profile_version(
 def test_editing_a_draft_moves_its_planned_time(mara: User, web_as: Any, post: Post) -> None:
     account = post.variants.get().channel
     when = (timezone.now() + dt.timedelta(days=5)).replace(second=0, microsecond=0)
-    local = when.astimezone(cal.organisation_zone(mara)).strftime("%Y-%m-%dT%H:%M")
+    local = when.astimezone(mara.organisation.zone).strftime("%Y-%m-%dT%H:%M")
 
     response = web_as(mara).post(
         reverse("publishing:post_edit", args=[post.public_id]),
