@@ -180,10 +180,13 @@ class RoutingRule(TimeStamped):
 
 class Conversation(TimeStamped):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # organisation and channel lead composite indexes (Meta), so they have none of their own.
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="conversations"
+        Organisation, on_delete=models.CASCADE, related_name="conversations", db_index=False
     )
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="conversations")
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="conversations", db_index=False
+    )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
     subject = models.CharField(max_length=300, blank=True)
     # The platform's thread this conversation follows (root status, first Message-ID).
@@ -210,7 +213,7 @@ class Conversation(TimeStamped):
     sentiment = models.FloatField(default=0.0)
     brand_risk = models.FloatField(default=0.0)
     # Denormalised for the inbox list: one row, no join to messages.
-    last_message_at = models.DateTimeField(db_index=True)
+    last_message_at = models.DateTimeField()
     last_message_preview = models.CharField(max_length=200, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
@@ -231,8 +234,14 @@ class Conversation(TimeStamped):
     snoozed_until = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Empty on nearly every conversation: indexed only where set (see Meta).
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        db_index=False,
     )
     follows = models.ForeignKey(
         "self",
@@ -241,6 +250,7 @@ class Conversation(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="follow_ups",
         help_text="The closed conversation this one continues",
+        db_index=False,
     )
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
 
@@ -263,6 +273,14 @@ class Conversation(TimeStamped):
             ),
             models.Index(fields=["channel", "customer", "status"], name="conv_thread_customer"),
             models.Index(fields=["channel", "thread_key"], name="conv_thread_key"),
+            models.Index(
+                fields=["merged_into"],
+                name="conv_merged_into",
+                condition=Q(merged_into__isnull=False),
+            ),
+            models.Index(
+                fields=["follows"], name="conv_follows", condition=Q(follows__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -291,11 +309,15 @@ class DeliveryStatus(models.TextChoices):
 
 class Message(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+    # Foreign keys that lead a composite index below get no index of their own: every
+    # index is written on every ingested row (db_index=False, here and on Conversation).
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+", db_index=False)
     # The platform's id; unique per channel, which is what makes ingest idempotent.
     external_id = models.CharField(max_length=500, null=True, blank=True)
     parent_external_id = models.CharField(max_length=500, blank=True)
@@ -304,8 +326,9 @@ class Message(models.Model):
     author_customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
+    # Empty on every inbound message: indexed only where set (see Meta).
     author_user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     text = models.TextField()
     subject = models.CharField(max_length=300, blank=True)
@@ -343,6 +366,11 @@ class Message(models.Model):
             models.Index(fields=["conversation", "created_at"], name="msg_conversation"),
             models.Index(fields=["channel", "parent_external_id"], name="msg_parent"),
             models.Index(fields=["organisation", "-created_at"], name="msg_recent"),
+            models.Index(
+                fields=["author_user"],
+                name="msg_author_user",
+                condition=Q(author_user__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
