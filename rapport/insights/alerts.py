@@ -33,8 +33,10 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Min, Q, Sum
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from scipy.stats import poisson
 
+from rapport.accounts import audit
 from rapport.accounts.models import Organisation, User
 from rapport.inbox.models import Direction, Kind, Message, Notification
 from rapport.insights.models import Alert, AlertBucket
@@ -326,10 +328,56 @@ def _open_alert(organisation: Organisation) -> Alert | None:
 
 def _maybe_end(alert: Alert, now: dt.datetime) -> bool:
     if now - alert.last_signal_at >= QUIET:
-        alert.ended_at = alert.last_signal_at
-        alert.save(update_fields=["ended_at", "updated_at"])
-        return True
+        return end_alert(alert, reason="messages kept coming without a spike")
     return False
+
+
+def end_alert(alert: Alert, *, reason: str) -> bool:
+    """Close an open alert at its last signal, recorded in the audit log as the system's doing.
+
+    The update is conditional: an alert that another process extended (a new signal) or
+    closed in the meantime is left as it is, and False returned.
+    """
+    ended = Alert.objects.filter(
+        pk=alert.pk, ended_at__isnull=True, last_signal_at=alert.last_signal_at
+    ).update(ended_at=alert.last_signal_at, updated_at=timezone.now())
+    if ended != 1:
+        return False
+    alert.ended_at = alert.last_signal_at
+    audit.record(
+        None,
+        "alert.closed",
+        alert,
+        changes={"ended_at": [None, alert.ended_at], "reason": reason},
+        organisation=alert.organisation,
+    )
+    return True
+
+
+def close_quiet_alerts(now: dt.datetime | None = None) -> int:
+    """Close the alerts whose stream has gone quiet; return how many (the worker's job).
+
+    While messages come in, the ingest hook ends an alert once QUIET of the messages'
+    own time has passed without a window unusual enough to sustain it. When nothing
+    comes in at all, no hook runs: an alert whose last signal is QUIET old, for an
+    organisation that has received no inbound message in the last QUIET, is below any
+    threshold (its window counts zero) and is closed here, at its last signal.
+    """
+    now = now or timezone.now()
+    closed = 0
+    stale = Alert.objects.filter(ended_at__isnull=True, last_signal_at__lte=now - QUIET)
+    for alert in stale.select_related("organisation"):
+        incoming = Message.objects.filter(
+            organisation_id=alert.organisation_id,
+            direction=Direction.INBOUND,
+            created_at__gte=now - QUIET,
+        )
+        if incoming.exists():
+            # A stream still flowing (perhaps a replay of older messages) is judged by
+            # its messages' own times, on the ingest path.
+            continue
+        closed += end_alert(alert, reason=f"no messages came in for {QUIET}")
+    return closed
 
 
 def _act(

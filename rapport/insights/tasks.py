@@ -1,4 +1,4 @@
-"""Background work of insights (helper I2): the monthly report goes out by email."""
+"""Background work of insights: the monthly report goes out by email; quiet alerts close."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from rapport.accounts.models import Organisation
-from rapport.insights import report, services
+from rapport.insights import alerts, report, services
 from rapport.insights.models import ReportRecipient
 from rapport.jobs.scheduler import every
 from rapport.lib.tasks import task
@@ -35,3 +35,13 @@ def mail_monthly_reports() -> dict[int, str]:
 
 
 every(dt.timedelta(hours=1), mail_monthly_reports)
+
+
+@task()
+def close_quiet_alerts() -> int:
+    """Close brand-risk alerts whose stream has gone quiet (see alerts.close_quiet_alerts)."""
+    return alerts.close_quiet_alerts()
+
+
+# Alerts close QUIET (two hours) after their last signal; a few minutes late is fine.
+every(dt.timedelta(minutes=5), close_quiet_alerts)
