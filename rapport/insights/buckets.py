@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, CharField, Max, QuerySet
-from django.db.models.functions import Cast, Substr, TruncDay, TruncWeek
+from django.db.models import Aggregate, CharField, F, Func, IntegerField, Max, QuerySet
+from django.db.models.functions import Cast, ExtractIsoWeekDay, Substr, TruncDay, TruncWeek
 
 
 def by_local_day(
@@ -76,7 +76,10 @@ def _folded(
         text = row["utc_hour"]
         day = days.get(text)
         if day is None:
-            moment = dt.datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=dt.UTC)
+            # "YYYY-MM-DD HH", sliced rather than strptime'd (ten times faster, thousands of rows).
+            moment = dt.datetime(
+                int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), tzinfo=dt.UTC
+            )
             day = moment.astimezone(zone).date()
             if unit != "day":
                 day -= dt.timedelta(days=day.weekday())
@@ -101,3 +104,80 @@ def _folded(
             else:
                 current[name] += value
     return sorted(folded.values(), key=lambda row: row["bucket"])
+
+
+# --- Local weekday without a Python call per row -------------------------------------------------
+
+# Rows this long before the period are rare (a wait that began months earlier); they fall
+# back to Django's per-row function, so the answer stays exact for any date.
+_OFFSETS_LOOKBACK = dt.timedelta(days=400)
+
+
+def offset_spans(
+    zone: dt.tzinfo, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, dt.timedelta]]:
+    """Return (from, UTC offset) for each stretch of constant offset in start-end, in order."""
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+    def offset(moment: dt.datetime) -> dt.timedelta:
+        return moment.astimezone(zone).utcoffset() or dt.timedelta(0)
+
+    spans = [(start, offset(start))]
+    moment = start
+    while moment < end:
+        following = min(moment + dt.timedelta(days=1), end)
+        if offset(following) != spans[-1][1]:
+            # The change lies in this day: find its second by bisection.
+            low, high = moment, following
+            while high - low > dt.timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if offset(middle) == spans[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            spans.append((high.replace(microsecond=0), offset(following)))
+        moment = following
+    return spans
+
+
+class LocalIsoWeekday(Func):
+    """The ISO weekday (1 Monday .. 7 Sunday) of a datetime column in a time zone.
+
+    PostgreSQL converts natively. On SQLite, Django calls a Python function per row
+    (about 20 microseconds); here each stretch of constant UTC offset around the period
+    becomes one branch of a CASE over SQLite's own strftime, which is exact because the
+    offset is constant within a branch. Rows older than the branches use Django's function.
+    """
+
+    output_field = IntegerField()
+
+    def __init__(
+        self, field: str, zone: dt.tzinfo, period: tuple[dt.datetime, dt.datetime]
+    ) -> None:
+        # The column, and Django's own conversion of it (PostgreSQL, and the fallback).
+        super().__init__(F(field), ExtractIsoWeekDay(field, tzinfo=zone))
+        self.zone = zone
+        self.period = period
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        return compiler.compile(self.source_expressions[1])
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        column, column_params = compiler.compile(self.source_expressions[0])
+        fallback, fallback_params = compiler.compile(self.source_expressions[1])
+        start, end = self.period
+        spans = offset_spans(self.zone, start - _OFFSETS_LOOKBACK, end)
+        adapt = connection.ops.adapt_datetimefield_value
+        sql = [f"CASE WHEN {column} < %s THEN {fallback}"]
+        params: list[Any] = [*column_params, adapt(spans[0][0]), *fallback_params]
+        for index, (_, offset) in enumerate(spans):
+            seconds = int(offset.total_seconds())
+            local = f"strftime('%%w', {column}, '{seconds:+d} seconds')"
+            weekday = f"((CAST({local} AS INTEGER) + 6) %% 7 + 1)"
+            if index + 1 < len(spans):
+                sql.append(f"WHEN {column} < %s THEN {weekday}")
+                params += [*column_params, adapt(spans[index + 1][0]), *column_params]
+            else:
+                sql.append(f"ELSE {weekday} END")
+                params += column_params
+        return "(" + " ".join(sql) + ")", params

@@ -36,8 +36,9 @@ from rapport.accounts.models import Organisation, Team
 from rapport.channels.models import Channel
 from rapport.inbox.models import Kind
 from rapport.insights import facts
+from rapport.insights.metrics import ServiceSummary
 from rapport.insights.models import ConversationFact, ResponseFact
-from rapport.insights.quantiles import Quantiles, one, quantiles
+from rapport.insights.quantiles import Quantiles, pooled_median_and_above, quantiles
 from rapport.surveys.models import SurveyResponse
 
 SIGNIFICANCE = 0.05
@@ -239,35 +240,56 @@ def _period_case(field: str, current: Period, baseline: Period) -> Case:
 
 
 def _in_either(field: str, current: Period, baseline: Period) -> Q:
-    return Q(**{f"{field}__gte": current[0], f"{field}__lt": current[1]}) | Q(
+    either = Q(**{f"{field}__gte": current[0], f"{field}__lt": current[1]}) | Q(
         **{f"{field}__gte": baseline[0], f"{field}__lt": baseline[1]}
     )
+    # The span around both as well: SQLite reads an OR of two ranges as a scan of the
+    # whole organisation, but one range it reads from the index.
+    span = Q(
+        **{
+            f"{field}__gte": min(current[0], baseline[0]),
+            f"{field}__lt": max(current[1], baseline[1]),
+        }
+    )
+    return span & either
 
 
 def _durations(queryset: QuerySet[Any], value: str, at: str) -> Callable[..., Comparison]:
     def compute(key: str, spec: _Metric, scope: dict[str, Any], current: Period, baseline: Period):
         rows = _scope(queryset, **scope).filter(_in_either(at, current, baseline))
-        rows = rows.filter(**{f"{value}__isnull": False})
-        pooled = one(rows, value).median
         by_period = quantiles(
-            rows.annotate(period=_period_case(at, current, baseline)), value, "period"
+            rows.filter(**{f"{value}__isnull": False}).annotate(
+                period=_period_case(at, current, baseline)
+            ),
+            value,
+            "period",
         )
-        above = {"c": 0, "b": 0}
-        if pooled is not None:
-            counted = (
-                rows.annotate(period=_period_case(at, current, baseline))
-                .values("period")
-                .annotate(above=Count("pk", filter=Q(**{f"{value}__gt": pooled})))
-            )
-            above.update({row["period"]: row["above"] for row in counted})
         now = by_period.get("c", Quantiles.empty())
         before = by_period.get("b", Quantiles.empty())
-        result = median_counts(above["c"], now.count, above["b"], before.count)
+        result = _median_test(rows, value, at, current, baseline, now, before)
         return Comparison(
             key, spec.label, spec.unit, now.median, before.median, result, spec.better
         )
 
     return compute
+
+
+def _median_test(
+    rows: QuerySet[Any],
+    value: str,
+    at: str,
+    current: Period,
+    baseline: Period,
+    now: Quantiles,
+    before: Quantiles,
+) -> TestResult:
+    """Mood's median test of two periods' values: the pooled median, then the counts above it."""
+    above = {"c": 0, "b": 0}
+    if now.count and before.count:
+        _, above = pooled_median_and_above(
+            rows.annotate(period=_period_case(at, current, baseline)), value, "period"
+        )
+    return median_counts(above["c"], now.count, above["b"], before.count)
 
 
 def _counts(queryset: QuerySet[Any], at: str) -> Callable[..., Comparison]:
@@ -280,16 +302,22 @@ def _counts(queryset: QuerySet[Any], at: str) -> Callable[..., Comparison]:
                 b=Count("pk", filter=Q(**{f"{at}__gte": baseline[0], f"{at}__lt": baseline[1]})),
             )
         )
-        length_c = (current[1] - current[0]).total_seconds()
-        length_b = (baseline[1] - baseline[0]).total_seconds()
-        result = poisson_rates(counted["c"], length_c, counted["b"], length_b)
-        # Counts over periods of different lengths are compared per day.
-        scale = 1.0 if length_c == length_b else 86400
-        now = counted["c"] / (length_c / scale) if scale != 1.0 else counted["c"]
-        before = counted["b"] / (length_b / scale) if scale != 1.0 else counted["b"]
-        return Comparison(key, spec.label, spec.unit, now, before, result, spec.better)
+        return _count_comparison(key, spec, counted["c"], counted["b"], current, baseline)
 
     return compute
+
+
+def _count_comparison(
+    key: str, spec: _Metric, count_c: int, count_b: int, current: Period, baseline: Period
+) -> Comparison:
+    length_c = (current[1] - current[0]).total_seconds()
+    length_b = (baseline[1] - baseline[0]).total_seconds()
+    result = poisson_rates(count_c, length_c, count_b, length_b)
+    # Counts over periods of different lengths are compared per day.
+    scale = 1.0 if length_c == length_b else 86400
+    now = count_c / (length_c / scale) if scale != 1.0 else count_c
+    before = count_b / (length_b / scale) if scale != 1.0 else count_b
+    return Comparison(key, spec.label, spec.unit, now, before, result, spec.better)
 
 
 def _shares(
@@ -314,12 +342,22 @@ def _shares(
                 sb=Count("pk", filter=in_b & success),
             )
         )
-        result = two_proportions(counted["sc"], counted["nc"], counted["sb"], counted["nb"])
-        now = 100 * counted["sc"] / counted["nc"] if counted["nc"] else None
-        before = 100 * counted["sb"] / counted["nb"] if counted["nb"] else None
-        return Comparison(key, spec.label, spec.unit, now, before, result, spec.better)
+        return _share_comparison(
+            key, spec, (counted["sc"], counted["nc"]), (counted["sb"], counted["nb"])
+        )
 
     return compute
+
+
+def _share_comparison(
+    key: str, spec: _Metric, current: tuple[int, int], baseline: tuple[int, int]
+) -> Comparison:
+    """Compare (successes, total) of two periods."""
+    (sc, nc), (sb, nb) = current, baseline
+    result = two_proportions(sc, nc, sb, nb)
+    now = 100 * sc / nc if nc else None
+    before = 100 * sb / nb if nb else None
+    return Comparison(key, spec.label, spec.unit, now, before, result, spec.better)
 
 
 def _nps(key: str, spec: _Metric, scope: dict[str, Any], current: Period, baseline: Period):
@@ -338,16 +376,35 @@ def _nps(key: str, spec: _Metric, scope: dict[str, Any], current: Period, baseli
             nb=Count("pk", filter=in_b),
         )
     )
-    now, before, result = nps_difference(
-        (counted["pc"], counted["dc"], counted["nc"]), (counted["pb"], counted["db"], counted["nb"])
+    return _nps_comparison(
+        key,
+        spec,
+        (counted["pc"], counted["dc"], counted["nc"]),
+        (counted["pb"], counted["db"], counted["nb"]),
     )
+
+
+def _nps_comparison(
+    key: str, spec: _Metric, current: tuple[int, int, int], baseline: tuple[int, int, int]
+) -> Comparison:
+    now, before, result = nps_difference(current, baseline)
     return Comparison(key, spec.label, spec.unit, now, before, result, spec.better)
 
 
-def _response_metric(is_first: bool) -> Callable[..., Comparison]:
-    return _durations(
-        ResponseFact.objects.filter(is_first=is_first), "business_seconds", "responded_at"
-    )
+# Where each duration metric's values live: (rows, value, the time that places a row in a period).
+DURATION_SOURCES: dict[str, tuple[QuerySet[Any], str, str]] = {
+    "first_response": (
+        ResponseFact.objects.filter(is_first=True),
+        "business_seconds",
+        "responded_at",
+    ),
+    "next_response": (
+        ResponseFact.objects.filter(is_first=False),
+        "business_seconds",
+        "responded_at",
+    ),
+    "resolution": (ConversationFact.objects.all(), "resolution_seconds", "resolved_at"),
+}
 
 
 METRICS: dict[str, _Metric] = {}
@@ -366,13 +423,17 @@ def _register() -> None:
                 -1,
                 _counts(ConversationFact.objects.filter(kind=Kind.COMPLAINT), "opened_at"),
             ),
-            "first_response": _Metric("First response time", "seconds", -1, _response_metric(True)),
-            "next_response": _Metric("Next response time", "seconds", -1, _response_metric(False)),
-            "resolution": _Metric(
-                "Resolution time",
+            "first_response": _Metric(
+                "First response time",
                 "seconds",
                 -1,
-                _durations(ConversationFact.objects.all(), "resolution_seconds", "resolved_at"),
+                _durations(*DURATION_SOURCES["first_response"]),
+            ),
+            "next_response": _Metric(
+                "Next response time", "seconds", -1, _durations(*DURATION_SOURCES["next_response"])
+            ),
+            "resolution": _Metric(
+                "Resolution time", "seconds", -1, _durations(*DURATION_SOURCES["resolution"])
             ),
             "sla_first_response": _Metric(
                 "First responses within target",
@@ -469,3 +530,79 @@ def compare_all(
         compare(organisation, key, current, baseline, team=team, channel=channel, refresh=False)
         for key in METRICS
     ]
+
+
+def from_summaries(
+    organisation: Organisation,
+    keys: Sequence[str],
+    current: ServiceSummary,
+    baseline: ServiceSummary,
+) -> list[Comparison]:
+    """Compare metrics of two organisation-wide service summaries, reusing what they measured.
+
+    The same figures and tests as `compare`, for a caller that already holds both
+    summaries (the monthly report): counts, shares and NPS need no query, and each
+    duration only the two of Mood's test (the pooled median, then the counts above it).
+    The rollups are read as they are (the summaries refreshed them).
+    """
+    if current.team or current.channel or baseline.team or baseline.channel:
+        raise ValueError("from_summaries compares organisation-wide summaries only")
+    periods = (current.start, current.end), (baseline.start, baseline.end)
+    results = []
+    for key in keys:
+        spec = METRICS[key]
+        if key in DURATION_SOURCES:
+            queryset, value, at = DURATION_SOURCES[key]
+            now, before = _quantiles_of(current, key), _quantiles_of(baseline, key)
+            rows = queryset.filter(organisation=organisation).filter(_in_either(at, *periods))
+            result = _median_test(rows, value, at, *periods, now, before)
+            results.append(
+                Comparison(
+                    key, spec.label, spec.unit, now.median, before.median, result, spec.better
+                )
+            )
+        elif key == "volume":
+            results.append(
+                _count_comparison(key, spec, current.volume_total, baseline.volume_total, *periods)
+            )
+        elif key == "complaints":
+            results.append(
+                _count_comparison(
+                    key, spec, current.complaints_total, baseline.complaints_total, *periods
+                )
+            )
+        elif key == "nps":
+            results.append(_nps_comparison(key, spec, _nps_counts(current), _nps_counts(baseline)))
+        else:
+            results.append(
+                _share_comparison(key, spec, _share_of(current, key), _share_of(baseline, key))
+            )
+    return results
+
+
+def _quantiles_of(summary: ServiceSummary, key: str) -> Quantiles:
+    found: Quantiles = getattr(summary, key)
+    return found
+
+
+_SLA_TARGETS = {
+    "sla_first_response": "first_response",
+    "sla_next_response": "next_response",
+    "sla_resolution": "resolution",
+}
+
+
+def _share_of(summary: ServiceSummary, key: str) -> tuple[int, int]:
+    if key in _SLA_TARGETS:
+        row = next(a for a in summary.sla if a.target == _SLA_TARGETS[key])
+        return row.met, row.total
+    if key == "csat":
+        return summary.surveys.csat_satisfied, summary.surveys.csat_count
+    if key == "ces":
+        return summary.surveys.ces_easy, summary.surveys.ces_count
+    raise KeyError(key)
+
+
+def _nps_counts(summary: ServiceSummary) -> tuple[int, int, int]:
+    surveys = summary.surveys
+    return surveys.promoters, surveys.detractors, surveys.nps_count

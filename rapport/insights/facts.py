@@ -17,8 +17,16 @@ What counts, and why:
   SLA timers never disagree. Next-response deadlines are recomputed from the
   policy's target, as the inbox does when the customer writes.
 - Durations are business time on the conversation's policy calendar (24/7
-  without one). Time spent pending the customer is not subtracted: the inbox
-  keeps only the running pause, not the history of pauses.
+  without one). Time spent pending the customer is not subtracted, because it
+  cannot be done correctly with what the inbox stores: `sla_paused_seconds` is
+  the total wall-clock time paused, and how much business time a pause took
+  depends on when it fell (a pause over a weekend is 0 business seconds, one over
+  a Tuesday afternoon is all of it). The times of past pauses are not kept either:
+  a customer's reply resumes a paused conversation without an audit entry. Only
+  24/7 calendars could be corrected exactly, and a median over a mix of corrected
+  and uncorrected durations would mean neither. The inbox could keep the business
+  seconds of each pause as it resumes (`Clock.resume` already computes the time
+  left), and then they would be subtracted here.
 """
 
 from __future__ import annotations
@@ -73,7 +81,7 @@ _CONVERSATION_FIELDS = (
 def refresh(organisation: Organisation, *, full: bool = False) -> int:
     """Recompute the facts of conversations changed since the last refresh; return how many."""
     started = timezone.now()
-    if not full and not _maybe_changed(organisation):
+    if not full and not maybe_changed(organisation):
         # Nothing to do: answer without taking the write lock (dashboards call this on every view).
         return 0
     with transaction.atomic():
@@ -97,11 +105,21 @@ def _changed(organisation: Organisation, since: dt.datetime | None) -> Any:
     return changed
 
 
-def _maybe_changed(organisation: Organisation) -> bool:
+def maybe_changed(organisation: Organisation) -> bool:
+    """Return whether any conversation may have changed since the last refresh.
+
+    New messages are one indexed look-up; other changes need `updated_at`, which the
+    inbox does not index, so that half scans the organisation's conversations.
+    """
     state = FactState.objects.filter(organisation=organisation).first()
     if state is None or state.refreshed_until is None:
         return True
-    return _changed(organisation, state.refreshed_until).exists()
+    since = state.refreshed_until
+    conversations = Conversation.objects.filter(organisation=organisation)
+    return (
+        conversations.filter(last_message_at__gte=since).exists()
+        or conversations.filter(updated_at__gte=since).exists()
+    )
 
 
 # A dashboard view checks for changes at most this often per organisation; the

@@ -218,12 +218,14 @@ def service_summary(
     team: Team | None = None,
     channel: Channel | None = None,
     refresh: bool = True,
+    series: bool = True,
 ) -> ServiceSummary:
     """Return the service figures of the organisation for `start <= t < end`.
 
     With `refresh` the rollups are brought up to date first, unless they were
     checked in the last minute (facts.refresh_if_stale); the worker refreshes
-    them every minute anyway.
+    them every minute anyway. Without `series` the day-by-day volume and survey
+    trend are left empty (a baseline period for comparisons needs neither).
     """
     if refresh:
         facts.refresh_if_stale(organisation)
@@ -259,7 +261,7 @@ def service_summary(
         volume_by_channel=volume["channel"],
         volume_by_kind=volume["kind"],
         volume_by_team=volume["team"],
-        volume_by_day=_volume_by_day(opened, zone, unit, (start, end)),
+        volume_by_day=_volume_by_day(opened, zone, unit, (start, end)) if series else [],
         trend_unit=unit,
         first_response=by_first.get(True, Quantiles.empty()),
         next_response=by_first.get(False, Quantiles.empty()),
@@ -273,7 +275,7 @@ def service_summary(
         resolutions=resolutions,
         resolutions_cost=sum((row.total_cost for row in resolutions), Decimal(0)),
         surveys=_scores(surveys.aggregate(**_SCORE_AGGREGATES)),
-        survey_trend=_survey_trend(surveys, zone, unit, (start, end)),
+        survey_trend=_survey_trend(surveys, zone, unit, (start, end)) if series else [],
     )
 
 

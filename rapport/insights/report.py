@@ -5,7 +5,12 @@ summaries, the period comparisons, first-reply waits by weekday, notable
 conversations, alerts), runs the recommendation rules over the numbers and, with
 `record=True`, records the recommendations so they can be accepted or dismissed.
 `render_html(report)` and `render_pdf(report)` turn it into a standalone document
-(the PDF through WeasyPrint) with matplotlib charts embedded as SVG.
+(the PDF through WeasyPrint) with the charts embedded as SVG (charts.py).
+
+Nothing is cached: every build reads the rollups (refreshed unless checked in the
+last minute, as for the dashboards). The previous month's figures come from its own
+service summary, and the period comparisons reuse both summaries (compare.from_summaries)
+instead of measuring each metric again.
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import ExtractIsoWeekDay
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -40,6 +44,7 @@ from rapport.accounts.models import Organisation
 from rapport.inbox.models import Direction, Message, Priority, SlaPolicy, SlaTarget
 from rapport.insights import charts, compare, facts, metrics, social
 from rapport.insights.alerts import terms as alert_terms
+from rapport.insights.buckets import LocalIsoWeekday
 from rapport.insights.models import (
     Alert,
     ConversationFact,
@@ -186,17 +191,15 @@ def build(organisation: Organisation, month: dt.date, *, record: bool = True) ->
     """Measure one month of an organisation and return the report (recording recommendations)."""
     start, end = month_bounds(organisation, month)
     previous_start, previous_end = month_bounds(organisation, previous_month(month))
-    facts.refresh(organisation)
+    # The rollups as the dashboards read them: refreshed unless checked in the last minute
+    # (the worker refreshes them every minute as well).
+    facts.refresh_if_stale(organisation)
     service = metrics.service_summary(organisation, start, end, refresh=False)
-    previous = metrics.service_summary(organisation, previous_start, previous_end, refresh=False)
+    previous = metrics.service_summary(
+        organisation, previous_start, previous_end, refresh=False, series=False
+    )
     social_now = social.social_summary(organisation, start, end)
-    comparisons = [
-        compare.compare(
-            organisation, key, (start, end), (previous_start, previous_end), refresh=False
-        )
-        for key in KEY_METRICS
-        if key in compare.METRICS
-    ]
+    comparisons = compare.from_summaries(organisation, KEY_METRICS, service, previous)
     standards = service_standards(organisation)
     by_weekday = first_waits(organisation, start, end, group="weekday")
     by_weekend = first_waits(organisation, start, end, group="weekend")
@@ -313,7 +316,6 @@ def first_waits(
     1 for Saturday and Sunday, 0 for the rest. Wall-clock, not business time: this is
     what a customer who writes on a Saturday actually waits.
     """
-    zone = organisation.zone
     waits: QuerySet[ResponseFact] = ResponseFact.objects.filter(
         # Replies given in the month (the indexed column), by the day the customer wrote.
         organisation=organisation,
@@ -322,7 +324,7 @@ def first_waits(
         responded_at__lt=end,
     ).annotate(
         wait_seconds=_seconds_between("responded_at", "customer_at"),
-        weekday=ExtractIsoWeekDay("customer_at", tzinfo=zone),
+        weekday=LocalIsoWeekday("customer_at", organisation.zone, (start, end)),
     )
     if group == "weekend":
         waits = waits.annotate(
@@ -366,8 +368,8 @@ def _measures(
         previous_complaints={row.key: row.count for row in previous.complaints_by_category},
         csat=(service.surveys.csat_satisfied, service.surveys.csat_count),
         previous_csat=(previous.surveys.csat_satisfied, previous.surveys.csat_count),
-        media_posts=(media.with_media_posts, media.with_media_mean),
-        text_posts=(media.text_only_posts, media.text_only_mean),
+        media_engagement=tuple(float(value) for value in media.with_media_values),
+        text_engagement=tuple(float(value) for value in media.text_only_values),
         posting_slots=[
             (slot.weekday, slot.hour, slot.posts, slot.mean_engagement)
             for slot in social_now.best_times

@@ -22,6 +22,8 @@ the posts are still being liked. What each figure counts:
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +99,23 @@ class MediaSplit:
     with_media_mean: float | None = None
     text_only_posts: int = 0
     text_only_mean: float | None = None
+    # Each post's engagement, for a test of whether the difference is more than noise.
+    with_media_values: tuple[int, ...] = ()
+    text_only_values: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, posts: Iterable[PostRow]) -> MediaSplit:
+        """Split posts by whether they carry a photo or video."""
+        media = tuple(post.engagement for post in posts if post.has_media)
+        text = tuple(post.engagement for post in posts if not post.has_media)
+        return cls(
+            with_media_posts=len(media),
+            with_media_mean=sum(media) / len(media) if media else None,
+            text_only_posts=len(text),
+            text_only_mean=sum(text) / len(text) if text else None,
+            with_media_values=media,
+            text_only_values=text,
+        )
 
     @property
     def ratio(self) -> float | None:
@@ -266,10 +285,12 @@ def social_summary(
         )
     }
     posts = _post_rows(variants)
-    media_by_channel, media_all = _media(variants)
     followers = _followers(channels, start, end)
     series = _follower_series(channels, start, end, zone, unit)
-    mentions_by_channel, mentions_all = _mentions(organisation, start, end)
+    campaigns = _running_campaigns(organisation, start, end)
+    mentions_by_channel, mentions_all, hashtags = _inbound(
+        organisation, start, end, {channel.pk for channel in channels}, campaigns
+    )
 
     accounts = []
     for channel in channels:
@@ -296,7 +317,7 @@ def social_summary(
                 top_posts=rows[:TOP_POSTS],
                 bottom_posts=list(reversed(rows[-TOP_POSTS:])) if len(rows) > TOP_POSTS else [],
                 mentions=mentions_by_channel.get(channel.pk, Mentions()),
-                media=media_by_channel.get(channel.pk, MediaSplit()),
+                media=MediaSplit.of(rows),
             )
         )
     return SocialSummary(
@@ -304,9 +325,9 @@ def social_summary(
         start=start,
         end=end,
         accounts=accounts,
-        campaigns=_campaigns(organisation, variants, start, end),
+        campaigns=_campaigns(variants, campaigns, hashtags),
         best_times=_best_times(variants, zone),
-        media=media_all,
+        media=MediaSplit.of(posts),
         mentions=mentions_all,
         trend_unit=unit,
         engagement_series=_engagement_series(variants, zone, unit, (start, end)),
@@ -347,31 +368,6 @@ def _post_rows(variants: QuerySet[Any]) -> list[PostRow]:
         )
         for row in rows
     ]
-
-
-def _media(variants: QuerySet[Any]) -> tuple[dict[int, MediaSplit], MediaSplit]:
-    rows = list(
-        variants.values("channel_id", "has_media").annotate(n=Count("pk"), mean=Avg("m_engagement"))
-    )
-
-    def split(selected: list[dict[str, Any]]) -> MediaSplit:
-        def part(flag: bool) -> tuple[int, float | None]:
-            chosen = [row for row in selected if bool(row["has_media"]) is flag]
-            n = sum(row["n"] for row in chosen)
-            if not n:
-                return 0, None
-            return n, sum(float(row["mean"]) * row["n"] for row in chosen) / n
-
-        with_n, with_mean = part(True)
-        without_n, without_mean = part(False)
-        return MediaSplit(with_n, with_mean, without_n, without_mean)
-
-    channel_ids = {row["channel_id"] for row in rows}
-    by_channel = {
-        channel_id: split([row for row in rows if row["channel_id"] == channel_id])
-        for channel_id in channel_ids
-    }
-    return by_channel, split(rows)
 
 
 def _followers(
@@ -428,16 +424,29 @@ def _date(value: dt.date | dt.datetime) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _mentions(
-    organisation: Organisation, start: dt.datetime, end: dt.datetime
-) -> tuple[dict[int, Mentions], Mentions]:
+def _inbound(
+    organisation: Organisation,
+    start: dt.datetime,
+    end: dt.datetime,
+    social_channels: set[int],
+    campaigns: list[Campaign],
+) -> tuple[dict[int, Mentions], Mentions, dict[int, int]]:
+    """Count the period's inbound messages in one pass: mentions and campaign hashtags.
+
+    Mentions are the messages on social accounts, by sentiment; a campaign's
+    user-generated content is any inbound message carrying its hashtag.
+    """
+    hashtags = {
+        f"c{campaign.pk}": Count("pk", filter=Q(text__icontains="#" + campaign.hashtag))
+        for campaign in campaigns
+        if campaign.hashtag
+    }
     rows = (
         Message.objects.filter(
             organisation=organisation,
             direction=Direction.INBOUND,
             created_at__gte=start,
             created_at__lt=end,
-            channel__kind__in=SOCIAL_KINDS,
         )
         .values("channel_id")
         .annotate(
@@ -445,24 +454,29 @@ def _mentions(
             positive=Count("pk", filter=Q(sentiment__gte=POSITIVE_AT)),
             negative=Count("pk", filter=Q(sentiment__lte=NEGATIVE_AT)),
             ugc=Count("pk", filter=Q(kind=Kind.UGC)),
+            **hashtags,
         )
         .order_by()
     )
-    by_channel = {
-        row["channel_id"]: Mentions(
+    by_channel: dict[int, Mentions] = {}
+    tagged: dict[int, int] = defaultdict(int)
+    for row in rows:
+        for campaign in campaigns:
+            tagged[campaign.pk] += row.get(f"c{campaign.pk}", 0)
+        if row["channel_id"] not in social_channels:
+            continue
+        by_channel[row["channel_id"]] = Mentions(
             total=row["total"],
             positive=row["positive"],
             negative=row["negative"],
             neutral=row["total"] - row["positive"] - row["negative"],
             ugc=row["ugc"],
         )
-        for row in rows
-    }
     parts = ("total", "positive", "neutral", "negative", "ugc")
     overall = Mentions(
         **{part: sum(getattr(m, part) for m in by_channel.values()) for part in parts}
     )
-    return by_channel, overall
+    return by_channel, overall, dict(tagged)
 
 
 def _best_times(variants: QuerySet[Any], zone: Any) -> list[TimeSlot]:
@@ -489,20 +503,19 @@ def _engagement_series(
     return [(row["bucket"], row["engagement"] or 0) for row in rows]
 
 
-def _campaigns(
-    organisation: Organisation,
-    variants: QuerySet[Any],
-    start: dt.datetime,
-    end: dt.datetime,
-) -> list[CampaignResult]:
-    totals = {
-        row["post__campaign_id"]: row
-        for row in variants.filter(post__campaign__isnull=False)
-        .values("post__campaign_id")
-        .annotate(n=Count("pk"), engagement=Sum("m_engagement"), impressions=Sum("m_impressions"))
-    }
+def _running_campaigns(
+    organisation: Organisation, start: dt.datetime, end: dt.datetime
+) -> list[Campaign]:
+    """Campaigns with posts in the period, or running in it with a hashtag to count."""
+    with_posts = PostVariant.objects.filter(
+        post__organisation=organisation,
+        status=VariantStatus.PUBLISHED,
+        published_at__gte=start,
+        published_at__lt=end,
+        post__campaign__isnull=False,
+    ).values("post__campaign_id")
     running = Campaign.objects.filter(organisation=organisation).filter(
-        Q(pk__in=list(totals))
+        Q(pk__in=with_posts)
         | (
             (Q(starts_on__isnull=True) | Q(starts_on__lt=end.date() + dt.timedelta(days=1)))
             & (Q(ends_on__isnull=True) | Q(ends_on__gte=start.date()))
@@ -510,20 +523,18 @@ def _campaigns(
             & Q(archived=False)
         )
     )
-    ugc = Message.objects.filter(
-        organisation=organisation,
-        direction=Direction.INBOUND,
-        created_at__gte=start,
-        created_at__lt=end,
-    )
-    ugc_counts: dict[str, Any] = {}
-    campaigns = list(running.order_by("name"))
-    for campaign in campaigns:
-        if campaign.hashtag:
-            ugc_counts[f"c{campaign.pk}"] = Count(
-                "pk", filter=Q(text__icontains="#" + campaign.hashtag)
-            )
-    counted = ugc.aggregate(**ugc_counts) if ugc_counts else {}
+    return list(running.order_by("name"))
+
+
+def _campaigns(
+    variants: QuerySet[Any], campaigns: list[Campaign], hashtags: dict[int, int]
+) -> list[CampaignResult]:
+    totals = {
+        row["post__campaign_id"]: row
+        for row in variants.filter(post__campaign__isnull=False)
+        .values("post__campaign_id")
+        .annotate(n=Count("pk"), engagement=Sum("m_engagement"), impressions=Sum("m_impressions"))
+    }
     results = []
     for campaign in campaigns:
         row = totals.get(campaign.pk, {})
@@ -537,7 +548,7 @@ def _campaigns(
                 posts=row.get("n", 0),
                 engagement=row.get("engagement") or 0,
                 impressions=row.get("impressions"),
-                ugc_items=counted.get(f"c{campaign.pk}", 0),
+                ugc_items=hashtags.get(campaign.pk, 0),
             )
         )
     return results

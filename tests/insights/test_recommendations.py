@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rapport.insights.recommendations import (
     RULES,
     Measures,
@@ -94,17 +96,44 @@ def test_a_significant_drop_in_satisfaction_is_flagged_and_noise_is_not():
     assert fired("csat_drop", noise) == []
 
 
-def test_photos_that_clearly_outperform_text_recommend_more_photos():
-    photos = Measures(media_posts=(9, 23.0), text_posts=(5, 10.0))
-    close = Measures(media_posts=(9, 12.0), text_posts=(5, 10.0))
-    too_few = Measures(media_posts=(2, 50.0), text_posts=(5, 10.0))
+def test_photos_that_clearly_and_significantly_outperform_text_recommend_more_photos():
+    # Every photo post earned more than every text-only post: exact two-sided p = 2 / C(14, 5).
+    photos = Measures(
+        media_engagement=(18, 20, 21, 22, 23, 24, 25, 26, 28),
+        text_engagement=(8, 9, 10, 11, 12),
+    )
 
     [finding] = fired("posts_with_media", photos)
 
-    assert finding.title.startswith("Posts with a photo or video earned 2.3 times")
+    assert finding.title.startswith(
+        "Posts with a photo or video earned 2.3 times the engagement of text-only posts "
+        "(23.0 against 10.0 per post; 9 and 5 posts, p < 0.001)"
+    )
     assert finding.owner == "Marketing"
+    assert finding.evidence["test"] == "Mann-Whitney U test"
+    assert finding.evidence["p_value"] == pytest.approx(2 / 2002)
+    assert (finding.evidence["with_media_posts"], finding.evidence["text_only_posts"]) == (9, 5)
+    assert "posts with media 9" in describe_evidence(finding.evidence)
+
+
+def test_one_viral_photo_among_poor_ones_is_not_a_pattern():
+    # The photo posts' mean is 2.3 times the text posts' only because of two outliers;
+    # most photo posts did worse than most text posts, and the rank test sees it.
+    viral = Measures(media_engagement=(5, 5, 6, 6, 7, 60, 70), text_engagement=(8, 9, 10, 11, 12))
+
+    assert fired("posts_with_media", viral) == []
+
+
+def test_photo_posts_slightly_better_or_too_few_to_judge_stay_silent():
+    close = Measures(media_engagement=(11, 12, 12, 13, 14, 15), text_engagement=(9, 10, 10, 11, 12))
+    # Four photo posts all far above five text-only ones: still too few to call.
+    too_few = Measures(media_engagement=(40, 45, 50, 55), text_engagement=(8, 9, 10, 11, 12))
+    # The smallest sample that may fire, complete separation: p = 2/252.
+    five_each = Measures(media_engagement=(40, 45, 50, 55, 60), text_engagement=(8, 9, 10, 11, 12))
+
     assert fired("posts_with_media", close) == []
     assert fired("posts_with_media", too_few) == []
+    assert fired("posts_with_media", five_each)[0].evidence["p_value"] == pytest.approx(2 / 252)
 
 
 def test_a_posting_slot_far_above_average_is_recommended():
