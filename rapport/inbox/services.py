@@ -277,12 +277,14 @@ def _thread(
     by_parent = _conversations_by_parent(channel, pending, loaded)
     by_thread = _conversations_by_thread(channel, pending, loaded)
     open_by_customer: dict[int, Conversation] = {}
-    for conv in Conversation.objects.filter(
-        channel=channel,
-        customer_id__in={p.customer.pk for p in pending},
-        status__in=ACTIVE_STATUSES,
-        merged_into__isnull=True,
-    ).order_by("last_message_at"):
+    for conv in bulk.load(
+        Conversation.objects.filter(
+            channel=channel,
+            customer_id__in={p.customer.pk for p in pending},
+            status__in=ACTIVE_STATUSES,
+            merged_into__isnull=True,
+        ).order_by("last_message_at")
+    ):
         open_by_customer[conv.customer_id] = loaded.setdefault(conv.pk, conv)
     router: Router | None = None
     clock = sla.Clock(_default_policy(channel))
@@ -394,7 +396,7 @@ def _live(ids: set[int], loaded: dict[int, Conversation]) -> dict[int, Conversat
     wanted = set(ids) - set(loaded)
     for _ in range(10):
         if wanted:
-            for conversation in Conversation.objects.filter(pk__in=wanted):
+            for conversation in bulk.load(Conversation.objects.filter(pk__in=wanted)):
                 loaded[conversation.pk] = conversation
         moved = {
             pk: loaded[target].merged_into_id
