@@ -18,11 +18,16 @@ SEED = 42
 
 @dataclass(frozen=True)
 class Split:
-    """Texts with integer labels, and the label names (index = label)."""
+    """Texts with integer labels, and the label names (index = label).
+
+    ``own`` is how many leading rows are the task's own labelled data; the rows after
+    them are extra examples borrowed from other data sets (``None``: all are its own).
+    """
 
     texts: list[str]
     labels: list[int]
     names: tuple[str, ...]
+    own: int | None = None
 
 
 def read_mapping(path: Path) -> tuple[str, ...]:
@@ -109,6 +114,8 @@ def complaints_augmented(data: Path) -> Split:
     tweets that mention someone (praise addressed to a person or brand is not a
     complaint; without them the head read "@brand arrived a day early, smells
     incredible" as one). Validation stays the untouched 20% of the complaints.
+    The extra rows come after the complaint rows (``own`` counts the latter), so
+    training can weight them and cross-validate on the complaint rows alone.
     """
     rng = random.Random(SEED)
     base = complaints(data, "train")
@@ -130,7 +137,9 @@ def complaints_augmented(data: Path) -> Split:
     ]
     rng.shuffle(happy)
     extra += happy[:1000]
-    return Split(base.texts + extra, base.labels + [0] * len(extra), base.names)
+    return Split(
+        base.texts + extra, base.labels + [0] * len(extra), base.names, own=len(base.texts)
+    )
 
 
 def banking77(data: Path, part: str) -> tuple[list[str], list[str]]:
