@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Min, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from scipy.stats import poisson
+from scipy.special import pdtrc
 
 from rapport.accounts import audit
 from rapport.accounts.models import Organisation, User
@@ -119,8 +119,10 @@ def terms(text: str) -> list[str]:
 
 
 def bucket_of(moment: dt.datetime) -> dt.datetime:
-    moment = moment.astimezone(dt.UTC)
-    return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+    """Return the start of the quarter-hour (UTC) that holds this moment."""
+    # Arithmetic on the timestamp: datetime.replace costs several times more, once per message.
+    seconds = int(moment.timestamp() // 900 * 900)
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 def _slot(bucket: dt.datetime, zone: dt.tzinfo) -> int:
@@ -163,36 +165,43 @@ def on_ingested(result: object) -> None:
         observe(ids)
 
 
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """What the detector reads of an inbound message (plain values: no model per row)."""
+
+    pk: int
+    organisation_id: int
+    sent_at: dt.datetime
+    text: str
+    kind: str
+    sentiment: float | None
+    brand_risk: float | None
+
+
 def observe(message_ids: Sequence[int]) -> list[Alert]:
     """Count these inbound messages and return the alerts raised or extended by them."""
-    rows = list(
-        Message.objects.filter(pk__in=message_ids, direction=Direction.INBOUND)
-        .select_related("organisation")
-        .only(
-            "pk",
-            "organisation",
-            "sent_at",
-            "text",
-            "kind",
-            "sentiment",
-            "brand_risk",
-        )
+    rows = Message.objects.filter(pk__in=message_ids, direction=Direction.INBOUND).values_list(
+        "pk", "organisation_id", "sent_at", "text", "kind", "sentiment", "brand_risk"
     )
-    by_org: dict[int, list[Message]] = defaultdict(list)
+    by_org: dict[int, list[Inbound]] = defaultdict(list)
     for row in rows:
-        by_org[row.organisation_id].append(row)
+        by_org[row[1]].append(Inbound(*row))
     touched: list[Alert] = []
-    for messages in by_org.values():
-        touched += _observe_organisation(messages[0].organisation, messages)
+    organisations = Organisation.objects.in_bulk(list(by_org))
+    for organisation_id, messages in by_org.items():
+        touched += _observe_organisation(organisations[organisation_id], messages)
     return touched
 
 
-def _observe_organisation(organisation: Organisation, messages: list[Message]) -> list[Alert]:
+def _observe_organisation(organisation: Organisation, messages: list[Inbound]) -> list[Alert]:
     zone = organisation.zone
     counts: Counter[tuple[str, dt.datetime]] = Counter()
-    negative_by_bucket: dict[dt.datetime, list[Message]] = defaultdict(list)
+    negative_by_bucket: dict[dt.datetime, list[Inbound]] = defaultdict(list)
+    latest_in: dict[dt.datetime, dt.datetime] = {}
     for message in messages:
         bucket = bucket_of(message.sent_at)
+        if bucket not in latest_in or message.sent_at > latest_in[bucket]:
+            latest_in[bucket] = message.sent_at
         counts[("inbound", bucket)] += 1
         negative = is_negative(message.kind, message.sentiment, message.brand_risk)
         if negative:
@@ -205,7 +214,7 @@ def _observe_organisation(organisation: Organisation, messages: list[Message]) -
     touched: list[Alert] = []
     buckets = sorted({bucket for _, bucket in counts})[-MAX_EVALUATIONS:]
     for bucket in buckets:
-        latest = max(m.sent_at for m in messages if bucket_of(m.sent_at) == bucket)
+        latest = latest_in[bucket]
         scopes = {scope for scope, b in counts if b == bucket and scope != "inbound"}
         if not scopes:
             alert = _open_alert(organisation)
@@ -291,8 +300,9 @@ def judge(
         )
         expected = max(rate, FLOOR_PER_BUCKET[family]) * WINDOW_BUCKETS
         count = observed.get(scope, 0)
-        # P(X >= count) for a Poisson count with the expected mean.
-        p_value = float(poisson.sf(count - 1, expected)) if count else 1.0
+        # P(X >= count) for a Poisson count with the expected mean: the upper tail
+        # P(X > count - 1), scipy's `poisson.sf` without its per-call overhead (2 us, not 200).
+        p_value = float(pdtrc(count - 1, expected)) if count else 1.0
         verdicts.append(Verdict(scope, count, expected, p_value))
     return verdicts
 
@@ -385,7 +395,7 @@ def _act(
     verdicts: list[Verdict],
     bucket: dt.datetime,
     latest: dt.datetime,
-    batch_negative: list[Message],
+    batch_negative: Sequence[Inbound],
 ) -> Alert | None:
     alert = _open_alert(organisation)
     if alert is not None and _maybe_end(alert, latest):
@@ -403,7 +413,7 @@ def _act(
 
 
 def _extend(
-    alert: Alert, verdicts: list[Verdict], latest: dt.datetime, messages: list[Message]
+    alert: Alert, verdicts: list[Verdict], latest: dt.datetime, messages: Sequence[Inbound]
 ) -> None:
     scopes = list(alert.scopes)
     scopes += [v.scope for v in verdicts if v.raises and v.scope not in scopes]
@@ -413,14 +423,18 @@ def _extend(
     alert.peak_observed = max(alert.peak_observed, *(v.observed for v in verdicts))
     room = MAX_MESSAGES - alert.message_count
     if room > 0 and messages:
+        before = alert.message_count
         alert.messages.add(*[m.pk for m in messages[:room]])
         alert.message_count = alert.messages.count()
-        # The first half-hour of a spike is a small sample; name it again as it grows.
-        grown = list(alert.messages.only("pk", "text"))
-        found = _top_terms(alert.organisation, grown, bucket_of(alert.triggered_at))
-        named = [w for w in alert.terms if f"term:{w}" in alert.scopes]
-        alert.terms = [*named, *(w for w in found if w not in named)][:5]
-        alert.title = _title_from(alert, alert.terms)
+        # The first half-hour of a spike is a small sample; name it again as it grows:
+        # each time its messages double (nine times at most, up to MAX_MESSAGES), not
+        # on every batch, which would read all of them again each time.
+        if alert.message_count.bit_length() > before.bit_length():
+            grown = list(alert.messages.only("pk", "text"))
+            found = _top_terms(alert.organisation, grown, bucket_of(alert.triggered_at))
+            named = [w for w in alert.terms if f"term:{w}" in alert.scopes]
+            alert.terms = [*named, *(w for w in found if w not in named)][:5]
+            alert.title = _title_from(alert, alert.terms)
     alert.save(
         update_fields=[
             "scopes",
@@ -496,7 +510,10 @@ def _window_messages(
 
 
 def _top_terms(
-    organisation: Organisation, messages: list[Message], bucket: dt.datetime, limit: int = 3
+    organisation: Organisation,
+    messages: Sequence[Message | Inbound],
+    bucket: dt.datetime,
+    limit: int = 3,
 ) -> list[str]:
     """Return the words that set this spike apart: frequent in it, rare in the history."""
     counts: Counter[str] = Counter()
