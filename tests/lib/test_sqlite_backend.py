@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoOperations
 from django.db.models import Max, Min
 
 from rapport.jobs.models import ScheduledJob
@@ -44,7 +43,11 @@ def test_values_aggregates_and_nulls_read_as_django_reads_them():
 
 
 def test_text_the_fast_path_cannot_read_goes_to_djangos_converter():
-    django_ops = DjangoOperations(connection)
+    # Imported here: the module can only be imported once Django's SQLite backend is
+    # (a circular import otherwise), which a PostgreSQL run never loads.
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    django_ops = DatabaseOperations(connection)
     for text in ["2026-11-23 17:45:00", "2026-11-23T17:45:00.5", "2026-11-23 17:45:00+01:00"]:
         ours = _utc_text_to_datetime(text, None, connection)
         assert ours == django_ops.convert_datetimefield_value(text, None, connection)
