@@ -196,7 +196,7 @@ def build(organisation: Organisation, month: dt.date, *, record: bool = True) ->
     facts.refresh_if_stale(organisation)
     service = metrics.service_summary(organisation, start, end, refresh=False)
     previous = metrics.service_summary(
-        organisation, previous_start, previous_end, refresh=False, series=False
+        organisation, previous_start, previous_end, refresh=False, baseline_only=True
     )
     social_now = social.social_summary(organisation, start, end)
     comparisons = compare.from_summaries(organisation, KEY_METRICS, service, previous)
