@@ -139,15 +139,15 @@ class MoodAggregate:
     """
 
     def __init__(self) -> None:
-        self.rows: list[tuple[float, str]] = []
+        self.by_period: dict[str, list[float]] = {"c": [], "b": [], "": []}
 
     def step(self, value: float, period: str) -> None:
-        self.rows.append((value, period))
+        self.by_period.setdefault(period, []).append(value)
 
     def finalize(self) -> str | None:
-        if not self.rows:
+        values = sorted(v for part in self.by_period.values() for v in part)
+        if not values:
             return None
-        values = sorted(value for value, _ in self.rows)
         n = len(values)
         num, den = _WANTED["median"]
         lower = ((n - 1) * num) // den
@@ -155,11 +155,9 @@ class MoodAggregate:
         if lower + 1 < n:
             ranked[lower + 2] = float(values[lower + 1])
         median = _interpolate(ranked, n, num, den)
-        above = {"c": 0, "b": 0}
-        for value, period in self.rows:
-            if value > median and period in above:
-                above[period] += 1
-        return f"{median!r} {above['c']} {above['b']}"
+        above_c = sum(1 for value in self.by_period["c"] if value > median)
+        above_b = sum(1 for value in self.by_period["b"] if value > median)
+        return f"{median!r} {above_c} {above_b}"
 
 
 def register_sqlite_aggregate(sender: Any, connection: Any, **kwargs: Any) -> None:

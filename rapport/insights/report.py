@@ -406,6 +406,9 @@ def complaint_words(
         organisation=organisation, opened_at__gte=start, opened_at__lt=end, kind="complaint"
     )
 
+    # The overall sample and a category's share many messages: split each text once.
+    words_of = functools.lru_cache(maxsize=4 * COMPLAINT_SAMPLE)(alert_terms)
+
     def shares(facts: QuerySet[ConversationFact]) -> tuple[Counter[str], int]:
         texts = Message.objects.filter(
             conversation_id__in=facts.values("conversation_id"), direction=Direction.INBOUND
@@ -413,7 +416,7 @@ def complaint_words(
         tally: Counter[str] = Counter()
         n = 0
         for text in texts:
-            tally.update(alert_terms(text))
+            tally.update(words_of(text))
             n += 1
         return tally, n
 
