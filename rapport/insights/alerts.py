@@ -284,10 +284,15 @@ def judge(
     in_history = own.filter(
         scope__in=scopes, bucket_start__gte=history_start, bucket_start__lt=history_end
     )
-    total = _sums(in_history)
     slot = _slot(bucket, zone)
-    near = _slot_range(slot)
-    same_time = _sums(in_history.filter(near))
+    # The whole week and its same-time-of-day part in one pass over the history.
+    total: dict[str, int] = {}
+    same_time: dict[str, int] = {}
+    for row in in_history.values("scope").annotate(
+        total=Sum("count"), near=Sum("count", filter=_slot_range(slot))
+    ):
+        total[row["scope"]] = int(row["total"] or 0)
+        same_time[row["scope"]] = int(row["near"] or 0)
     same_time_buckets = _same_time_buckets(history_start, history_end)
     verdicts = []
     for scope in scopes:
