@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Aggregate, CharField, F, Func, IntegerField, Max, QuerySet
-from django.db.models.functions import Cast, ExtractIsoWeekDay, Substr, TruncDay, TruncWeek
+from django.db.models.functions import Cast, ExtractIsoWeekDay, TruncDay, TruncWeek
 
 
 def by_local_day(
@@ -33,8 +33,8 @@ def by_local_day(
 
     Rows come back ordered by bucket.
     """
-    if connection.vendor == "sqlite" and _whole_hours(zone, period):
-        return _folded(queryset, field, zone, unit, keys, aggregates)
+    if connection.vendor == "sqlite":
+        return _folded(queryset, field, zone, unit, period, keys, aggregates)
     trunc = TruncDay if unit == "day" else TruncWeek
     rows = (
         queryset.annotate(bucket=trunc(field, tzinfo=zone))
@@ -49,40 +49,28 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _whole_hours(zone: dt.tzinfo, period: tuple[dt.datetime, dt.datetime]) -> bool:
-    start, end = period
-    moments = [start + (end - start) * step / 8 for step in range(9)]
-    for moment in moments:
-        offset = moment.astimezone(zone).utcoffset()
-        if offset is None or offset.total_seconds() % 3600:
-            return False
-    return True
-
-
 def _folded(
     queryset: QuerySet[Any],
     field: str,
     zone: dt.tzinfo,
     unit: str,
+    period: tuple[dt.datetime, dt.datetime],
     keys: Sequence[str],
     aggregates: Mapping[str, Aggregate],
 ) -> list[dict[str, Any]]:
-    # SQLite keeps datetimes as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]".
-    hour = Substr(Cast(field, output_field=CharField()), 1, 13)
-    rows = queryset.annotate(utc_hour=hour).values("utc_hour", *keys).annotate(**aggregates)
+    rows = (
+        queryset.annotate(local_day=LocalDate(field, zone, period, unit))
+        .values("local_day", *keys)
+        .annotate(**aggregates)
+    )
     folded: dict[tuple[Any, ...], dict[str, Any]] = {}
     days: dict[str, dt.date] = {}
     for row in rows.order_by():
-        text = row["utc_hour"]
+        text = str(row["local_day"])
         day = days.get(text)
         if day is None:
-            # "YYYY-MM-DD HH", sliced rather than strptime'd (ten times faster, thousands of rows).
-            moment = dt.datetime(
-                int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), tzinfo=dt.UTC
-            )
-            day = moment.astimezone(zone).date()
-            if unit != "day":
-                day -= dt.timedelta(days=day.weekday())
+            # "YYYY-MM-DD" (or Django's "YYYY-MM-DD 00:00:00" from the fallback branch).
+            day = dt.date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
             days[text] = day
         group = (day, *(row[key] for key in keys))
         current = folded.get(group)
@@ -93,6 +81,7 @@ def _folded(
                 **{name: row[name] for name in aggregates},
             }
             continue
+        # The same day from two branches (only around the fallback's edge): add up.
         for name, aggregate in aggregates.items():
             value = row[name]
             if value is None:
@@ -179,5 +168,52 @@ class LocalIsoWeekday(Func):
                 params += [*column_params, adapt(spans[index + 1][0]), *column_params]
             else:
                 sql.append(f"ELSE {weekday} END")
+                params += column_params
+        return "(" + " ".join(sql) + ")", params
+
+
+class LocalDate(Func):
+    """The local day (or the Monday of its week) of a datetime column, as "YYYY-MM-DD" text.
+
+    SQLite only, like LocalIsoWeekday: one CASE branch per stretch of constant UTC
+    offset, each SQLite's own date() with that offset, so any zone (half-hour offsets
+    and DST included) groups by its local day exactly, without a Python call per row.
+    Rows outside the stretches use Django's truncation.
+    """
+
+    output_field = CharField()
+
+    def __init__(
+        self, field: str, zone: dt.tzinfo, period: tuple[dt.datetime, dt.datetime], unit: str
+    ) -> None:
+        trunc = TruncDay if unit == "day" else TruncWeek
+        super().__init__(F(field), Cast(trunc(field, tzinfo=zone), output_field=CharField()))
+        self.zone = zone
+        self.period = period
+        self.unit = unit
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        column, column_params = compiler.compile(self.source_expressions[0])
+        fallback, fallback_params = compiler.compile(self.source_expressions[1])
+        start, end = self.period
+        spans = offset_spans(self.zone, start - dt.timedelta(days=1), end + dt.timedelta(days=1))
+        adapt = connection.ops.adapt_datetimefield_value
+        week = ", '-6 days', 'weekday 1'" if self.unit != "day" else ""
+        sql = [f"CASE WHEN {column} < %s OR {column} >= %s THEN {fallback}"]
+        params: list[Any] = [
+            *column_params,
+            adapt(spans[0][0]),
+            *column_params,
+            adapt(end + dt.timedelta(days=1)),
+            *fallback_params,
+        ]
+        for index, (_, offset) in enumerate(spans):
+            seconds = int(offset.total_seconds())
+            local = f"date({column}, '{seconds:+d} seconds'{week})"
+            if index + 1 < len(spans):
+                sql.append(f"WHEN {column} < %s THEN {local}")
+                params += [*column_params, adapt(spans[index + 1][0]), *column_params]
+            else:
+                sql.append(f"ELSE {local} END")
                 params += column_params
         return "(" + " ".join(sql) + ")", params

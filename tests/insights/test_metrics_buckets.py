@@ -44,7 +44,8 @@ def test_fast_path_matches_truncation(facts, monkeypatch, unit, zone):
     aggregates = {"n": Count("pk"), "latest": Max("inbound_count")}
 
     fast = buckets.by_local_day(*args, aggregates)
-    monkeypatch.setattr(buckets, "_whole_hours", lambda zone, period: False)
+    # Every row outside the offset stretches: Django's own truncation throughout.
+    monkeypatch.setattr(buckets, "offset_spans", lambda zone, start, end: [(end, dt.timedelta())])
     slow = buckets.by_local_day(*args, aggregates)
 
     key = lambda row: (row["bucket"], row["channel_id"])  # noqa: E731
@@ -65,8 +66,21 @@ def test_days_follow_the_local_clock(facts):
     assert [(row["bucket"].day, row["n"]) for row in rows] == [(24, 1), (25, 2), (26, 1), (31, 1)]
 
 
-def test_half_hour_zones_use_the_exact_path():
-    period = (dt.datetime(2026, 10, 1, tzinfo=dt.UTC), dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+def test_half_hour_zones_group_by_their_own_midnight(facts):
+    # Kolkata is UTC+5:30: 22:30 and 23:30 UTC on the 24th are the 25th there, 23:30 on
+    # the 25th and 00:30 on the 26th are the 26th, and 23:59 on the 31st is 1 November.
+    rows = buckets.by_local_day(
+        facts,
+        "opened_at",
+        ZoneInfo("Asia/Kolkata"),
+        "day",
+        (at(10, 1, 0), at(11, 1, 0)),
+        [],
+        {"n": Count("pk")},
+    )
 
-    assert not buckets._whole_hours(ZoneInfo("Asia/Kolkata"), period)
-    assert buckets._whole_hours(ZoneInfo("Europe/London"), period)
+    assert [(row["bucket"].isoformat(), row["n"]) for row in rows] == [
+        ("2026-10-25", 2),
+        ("2026-10-26", 2),
+        ("2026-11-01", 1),
+    ]
