@@ -557,8 +557,10 @@ def _title_from(alert: Alert, words: list[str]) -> str:
 def _title_text(observed: int, expected: float, words: list[str]) -> str:
     about = ", ".join(f"“{w}”" for w in words[:3])
     times = observed / expected if expected else 0
+    # "1× the usual" for a significant 1.4-fold rise reads as no rise at all.
+    ratio = f"{times:.1f}" if times < 10 else f"{times:.0f}"
     what = "Spike in negative messages" + (f" about {about}" if about else "")
-    return f"{what}: {observed} in {WINDOW_BUCKETS * 15} min, {times:.0f}× the usual"[:200]
+    return f"{what}: {observed} in {WINDOW_BUCKETS * 15} min, {ratio}× the usual"[:200]
 
 
 # --- Telling people -----------------------------------------------------------------------

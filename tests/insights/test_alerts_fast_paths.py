@@ -31,3 +31,8 @@ def test_the_poisson_tail_is_scipys() -> None:
         for expected in (0.05, 0.8, 3.2, 12.0, 40.0):
             ours = float(alerts.pdtrc(count - 1, expected))
             assert abs(ours - float(poisson.sf(count - 1, expected))) < 1e-12
+
+
+def test_a_title_says_how_much_above_the_usual_without_rounding_it_away() -> None:
+    assert alerts._title_text(159, 112.0, ["stock"]).endswith("159 in 30 min, 1.4× the usual")
+    assert alerts._title_text(90, 6.0, []).endswith("90 in 30 min, 15× the usual")
