@@ -265,6 +265,9 @@ class Conversation(TimeStamped):
                 name="conv_assignee",
             ),
             models.Index(fields=["organisation", "-last_message_at"], name="conv_recent"),
+            # With conv_recent, lets the insights rollups find what changed since their
+            # last refresh (updated_at OR last_message_at) without reading every row.
+            models.Index(fields=["organisation", "updated_at"], name="conv_updated"),
             models.Index(fields=["organisation", "kind", "status"], name="conv_kind"),
             models.Index(
                 fields=["next_due_at"],

@@ -38,7 +38,6 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from rapport.accounts.models import Organisation
@@ -87,7 +86,7 @@ def refresh(organisation: Organisation, *, full: bool = False) -> int:
     with transaction.atomic():
         state, _ = FactState.objects.select_for_update().get_or_create(organisation=organisation)
         since = None if full else state.refreshed_until
-        ids = list(_changed(organisation, since).order_by().values_list("id", flat=True))
+        ids = _changed_ids(organisation, since)
         clocks = _Clocks(organisation) if ids else None
         for offset in range(0, len(ids), CHUNK):
             _refresh_chunk(ids[offset : offset + CHUNK], clocks)  # type: ignore[arg-type]
@@ -98,18 +97,25 @@ def refresh(organisation: Organisation, *, full: bool = False) -> int:
     return len(ids)
 
 
-def _changed(organisation: Organisation, since: dt.datetime | None) -> Any:
-    changed = Conversation.objects.filter(organisation=organisation)
-    if since is not None:
-        changed = changed.filter(Q(updated_at__gte=since) | Q(last_message_at__gte=since))
-    return changed
+def _changed_ids(organisation: Organisation, since: dt.datetime | None) -> list[int]:
+    """Return the ids of the conversations written to or changed since `since` (all if None).
+
+    Two range reads, one per index (conv_updated, conv_recent), rather than one query
+    with an OR, which the databases answer by reading every conversation of the
+    organisation.
+    """
+    conversations = Conversation.objects.filter(organisation=organisation).order_by()
+    if since is None:
+        return list(conversations.values_list("id", flat=True))
+    ids = set(conversations.filter(updated_at__gte=since).values_list("id", flat=True))
+    ids.update(conversations.filter(last_message_at__gte=since).values_list("id", flat=True))
+    return sorted(ids)
 
 
 def maybe_changed(organisation: Organisation) -> bool:
     """Return whether any conversation may have changed since the last refresh.
 
-    New messages are one indexed look-up; other changes need `updated_at`, which the
-    inbox does not index, so that half scans the organisation's conversations.
+    Two indexed look-ups: new messages move `last_message_at`, anything else `updated_at`.
     """
     state = FactState.objects.filter(organisation=organisation).first()
     if state is None or state.refreshed_until is None:
