@@ -476,7 +476,7 @@ def _key_figures(
                 ),
                 change="–"
                 if change is None
-                else f"{change:+.0f}%" + (" per day" if counted else ""),
+                else _percent_change(change) + (" per day" if counted else ""),
                 verdict=item.verdict,
                 standard=f"standard {duration(standard * 60)}" if standard else "",
                 note=(
@@ -648,3 +648,8 @@ def render_pdf(report: MonthlyReport) -> bytes:
 def filename(report: MonthlyReport, extension: str) -> str:
     slug = report.organisation.slug or "report"
     return f"{slug}-report-{report.month:%Y-%m}.{extension}"
+
+
+def _percent_change(change: float) -> str:
+    """ "+12%", or "-0.3%" for a change under one percent (never "-0%")."""
+    return f"{change:+.1f}%" if abs(change) < 1 else f"{change:+.0f}%"
