@@ -12,7 +12,7 @@ Only additive aggregates (Count, Sum) and Max can be folded this way.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection
@@ -159,17 +159,12 @@ class LocalIsoWeekday(Func):
         adapt = connection.ops.adapt_datetimefield_value
         sql = [f"CASE WHEN {column} < %s THEN {fallback}"]
         params: list[Any] = [*column_params, adapt(spans[0][0]), *fallback_params]
-        for index, (_, offset) in enumerate(spans):
-            seconds = int(offset.total_seconds())
+
+        def weekday(seconds: int) -> str:
             local = f"strftime('%%w', {column}, '{seconds:+d} seconds')"
-            weekday = f"((CAST({local} AS INTEGER) + 6) %% 7 + 1)"
-            if index + 1 < len(spans):
-                sql.append(f"WHEN {column} < %s THEN {weekday}")
-                params += [*column_params, adapt(spans[index + 1][0]), *column_params]
-            else:
-                sql.append(f"ELSE {weekday} END")
-                params += column_params
-        return "(" + " ".join(sql) + ")", params
+            return f"((CAST({local} AS INTEGER) + 6) %% 7 + 1)"
+
+        return _case_by_offset(sql, params, column, column_params, spans, adapt, weekday)
 
 
 class LocalDate(Func):
@@ -207,13 +202,33 @@ class LocalDate(Func):
             adapt(end + dt.timedelta(days=1)),
             *fallback_params,
         ]
-        for index, (_, offset) in enumerate(spans):
-            seconds = int(offset.total_seconds())
-            local = f"date({column}, '{seconds:+d} seconds'{week})"
-            if index + 1 < len(spans):
-                sql.append(f"WHEN {column} < %s THEN {local}")
-                params += [*column_params, adapt(spans[index + 1][0]), *column_params]
-            else:
-                sql.append(f"ELSE {local} END")
-                params += column_params
-        return "(" + " ".join(sql) + ")", params
+
+        def local_date(seconds: int) -> str:
+            return f"date({column}, '{seconds:+d} seconds'{week})"
+
+        return _case_by_offset(sql, params, column, column_params, spans, adapt, local_date)
+
+
+def _case_by_offset(
+    sql: list[str],
+    params: list[Any],
+    column: str,
+    column_params: list[Any],
+    spans: list[tuple[dt.datetime, dt.timedelta]],
+    adapt: Callable[[dt.datetime], Any],
+    local: Callable[[int], str],
+) -> tuple[str, list[Any]]:
+    """Close a CASE begun in `sql`: one branch per stretch of constant UTC offset.
+
+    Each branch applies `local` (SQL for the column at that offset, in seconds) to the
+    rows before the next stretch starts; the last stretch is the ELSE.
+    """
+    for index, (_, offset) in enumerate(spans):
+        expression = local(int(offset.total_seconds()))
+        if index + 1 < len(spans):
+            sql.append(f"WHEN {column} < %s THEN {expression}")
+            params += [*column_params, adapt(spans[index + 1][0]), *column_params]
+        else:
+            sql.append(f"ELSE {expression} END")
+            params += column_params
+    return "(" + " ".join(sql) + ")", params
