@@ -60,6 +60,9 @@ QUIET = dt.timedelta(hours=2)
 # Words are judged only once a day of history says which ones are everyday (a product
 # name, "order"); the overall count is judged after a few hours, against its floor.
 WARMUP = {"negative": dt.timedelta(hours=4), "term": dt.timedelta(hours=18)}
+# ...and enough traffic to estimate a usual level from: a handful of messages over a
+# week (a new account, the demo's first day) says nothing about what a spike is.
+WARMUP_MESSAGES = 50
 MAX_EVALUATIONS = 8  # a backfill of days is counted, but only its last buckets are judged
 MAX_MESSAGES = 500
 MAX_TERMS_PER_MESSAGE = 12
@@ -267,9 +270,12 @@ def judge(
     # Only recent traffic is a baseline: after weeks of silence (a demo started long after
     # its history, a channel reconnected) the detector warms up again instead of judging
     # the first messages against an empty week.
-    first = own.filter(scope="inbound", bucket_start__gte=bucket - HISTORY).aggregate(
-        first=Min("bucket_start")
-    )["first"]
+    recent = own.filter(scope="inbound", bucket_start__gte=bucket - HISTORY).aggregate(
+        first=Min("bucket_start"), seen=Sum("count", filter=Q(bucket_start__lt=history_end))
+    )
+    if (recent["seen"] or 0) < WARMUP_MESSAGES:
+        return []
+    first = recent["first"]
     history_start = max(bucket - HISTORY, first or history_end)
     history_buckets = max(0.0, (history_end - history_start) / BUCKET)
     observed = _sums(

@@ -129,3 +129,23 @@ def test_after_weeks_of_silence_the_first_burst_is_not_judged_against_an_empty_w
 
     # The last week holds no traffic at all: no baseline, so the detector warms up again.
     assert not Alert.objects.exists()
+
+
+def test_a_week_of_a_handful_of_messages_is_no_baseline_to_raise_on(
+    org, sam, django_capture_on_commit_callbacks
+):
+    # The demo's first start: a few messages spread over the past week, then its seeds at
+    # once. Six complaints in half an hour against that is no spike anyone can measure.
+    channel = sandbox_channel(org)
+    thin = [(CALM[n % len(CALM)], START + dt.timedelta(hours=20 * n)) for n in range(8)]
+    feed(channel, django_capture_on_commit_callbacks, thin)
+    now = START + dt.timedelta(days=7)
+    angry = [
+        (
+            f"Order #{n} never arrived, still waiting and nobody answers. Want a refund.",
+            now + dt.timedelta(minutes=n),
+        )
+        for n in range(8)
+    ]
+    feed(channel, django_capture_on_commit_callbacks, angry)
+    assert not Alert.objects.exists()
