@@ -117,15 +117,18 @@ class QuantileAggregate:
         if not values:
             return None
         values.sort()
-        n = len(values)
-        found = []
-        for num, den in _WANTED.values():
-            lower = ((n - 1) * num) // den
-            ranked = {lower + 1: float(values[lower])}
-            if lower + 1 < n:
-                ranked[lower + 2] = float(values[lower + 1])
-            found.append(repr(_interpolate(ranked, n, num, den)))
-        return " ".join([str(n), *found])
+        found = [repr(_of_sorted(values, num, den)) for num, den in _WANTED.values()]
+        return " ".join([str(len(values)), *found])
+
+
+def _of_sorted(values: list[float], num: int, den: int) -> float:
+    """The num/den quantile of sorted values, interpolated as `_interpolate` does."""
+    n = len(values)
+    lower = ((n - 1) * num) // den
+    ranked = {lower + 1: float(values[lower])}
+    if lower + 1 < n:
+        ranked[lower + 2] = float(values[lower + 1])
+    return _interpolate(ranked, n, num, den)
 
 
 MOOD_AGGREGATE = "rapport_mood"
@@ -148,13 +151,7 @@ class MoodAggregate:
         values = sorted(v for part in self.by_period.values() for v in part)
         if not values:
             return None
-        n = len(values)
-        num, den = _WANTED["median"]
-        lower = ((n - 1) * num) // den
-        ranked = {lower + 1: float(values[lower])}
-        if lower + 1 < n:
-            ranked[lower + 2] = float(values[lower + 1])
-        median = _interpolate(ranked, n, num, den)
+        median = _of_sorted(values, *_WANTED["median"])
         above_c = sum(1 for value in self.by_period["c"] if value > median)
         above_b = sum(1 for value in self.by_period["b"] if value > median)
         return f"{median!r} {above_c} {above_b}"
