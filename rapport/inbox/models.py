@@ -229,6 +229,10 @@ class Conversation(TimeStamped):
     next_due_at = models.DateTimeField(null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
     sla_paused_seconds = models.PositiveIntegerField(default=0)
+    # The same pauses in business seconds of the policy calendar (what the insights
+    # subtract from resolution times), and the part of them before the first response.
+    sla_paused_business_seconds = models.PositiveIntegerField(default=0)
+    first_response_paused_business_seconds = models.PositiveIntegerField(default=0)
     sla_warned_at = models.DateTimeField(null=True, blank=True)
     sla_breached_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)

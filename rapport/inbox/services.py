@@ -351,6 +351,8 @@ _TOUCHED_FIELDS = [
     "next_due_at",
     "sla_paused_at",
     "sla_paused_seconds",
+    "sla_paused_business_seconds",
+    "first_response_paused_business_seconds",
     "snoozed_until",
     "updated_at",
 ]

@@ -110,6 +110,12 @@ class Clock:
             refresh_next_due(conversation)
 
     def resume(self, conversation: Conversation, at: dt.datetime) -> None:
+        """Restart the clock: each running target gets back the business time it had left.
+
+        The pause is also kept in business seconds of the calendar (a weekend pause on an
+        office calendar is 0), in total and for the part before the first response, so
+        that the insights can take it out of resolution and first response times.
+        """
         paused_at = conversation.sla_paused_at
         if paused_at is None:
             return
@@ -121,8 +127,19 @@ class Clock:
             if left is not None:
                 setattr(conversation, field, add_business_time(self.calendar, at, left))
         conversation.sla_paused_seconds += int(max(0.0, (at - paused_at).total_seconds()))
+        conversation.sla_paused_business_seconds += self.business_seconds(paused_at, at)
+        first_at = conversation.first_responded_at
+        conversation.first_response_paused_business_seconds += self.business_seconds(
+            paused_at, at if first_at is None else min(at, first_at)
+        )
         conversation.sla_paused_at = None
         refresh_next_due(conversation)
+
+    def business_seconds(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Return the whole business seconds of the calendar in [start, end) (0 if empty)."""
+        if end <= start:
+            return 0
+        return int(business_time_between(self.calendar, start, end).total_seconds())
 
 
 def refresh_next_due(conversation: Conversation) -> None:
