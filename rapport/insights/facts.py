@@ -17,16 +17,15 @@ What counts, and why:
   SLA timers never disagree. Next-response deadlines are recomputed from the
   policy's target, as the inbox does when the customer writes.
 - Durations are business time on the conversation's policy calendar (24/7
-  without one). Time spent pending the customer is not subtracted, because it
-  cannot be done correctly with what the inbox stores: `sla_paused_seconds` is
-  the total wall-clock time paused, and how much business time a pause took
-  depends on when it fell (a pause over a weekend is 0 business seconds, one over
-  a Tuesday afternoon is all of it). The times of past pauses are not kept either:
-  a customer's reply resumes a paused conversation without an audit entry. Only
-  24/7 calendars could be corrected exactly, and a median over a mix of corrected
-  and uncorrected durations would mean neither. The inbox could keep the business
-  seconds of each pause as it resumes (`Clock.resume` already computes the time
-  left), and then they would be subtracted here.
+  without one). Time spent pending the customer is taken out of resolution and
+  first response times in business time: the inbox keeps each pause's business
+  seconds as it resumes (`Clock.resume`), in total and for the part before the
+  first response (a pause over a weekend on an office calendar is 0, one over a
+  Tuesday afternoon is all of it), and a pause still running counts up to the
+  first response. Next responses keep their pauses: with only a total, a pause
+  cannot be placed in one of several waits, and the inbox pauses between our reply
+  and the customer's, outside any wait, nearly always. Pauses that ended before
+  those totals were kept (inbox migration 0008) are not subtracted.
 """
 
 from __future__ import annotations
@@ -74,6 +73,9 @@ _CONVERSATION_FIELDS = (
     "resolved_at",
     "resolution_due_at",
     "sla_policy_id",
+    "sla_paused_at",
+    "sla_paused_business_seconds",
+    "first_response_paused_business_seconds",
 )
 
 
@@ -201,6 +203,32 @@ def _seconds(clock: Clock, start: dt.datetime, end: dt.datetime | None) -> int |
     return int(business_time_between(clock.calendar, start, end).total_seconds())
 
 
+def _paused(clock: Clock, row: dict[str, Any], until: dt.datetime, kept: int) -> int:
+    """Return the business seconds paused before `until`: the pauses kept, and the running one."""
+    paused_at = row["sla_paused_at"]
+    if paused_at is None:
+        return kept
+    return kept + (_seconds(clock, paused_at, until) or 0)
+
+
+def _first_response_seconds(clock: Clock, row: dict[str, Any], start: dt.datetime) -> int | None:
+    """Business seconds from `start` to the inbox's first response, less the pauses before it."""
+    responded_at = row["first_responded_at"]
+    total = _seconds(clock, start, responded_at)
+    if total is None:
+        return None
+    paused = _paused(clock, row, responded_at, row["first_response_paused_business_seconds"])
+    return max(0, total - paused)
+
+
+def _resolution_seconds(clock: Clock, row: dict[str, Any]) -> int | None:
+    resolved_at = row["resolved_at"]
+    total = _seconds(clock, row["created_at"], resolved_at)
+    if total is None:
+        return None
+    return max(0, total - _paused(clock, row, resolved_at, row["sla_paused_business_seconds"]))
+
+
 def _conversation_fact(
     row: dict[str, Any], clock: Clock, history: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -217,10 +245,10 @@ def _conversation_fact(
         "category": row["intent"],
         "opened_at": row["created_at"],
         "first_responded_at": row["first_responded_at"],
-        "first_response_seconds": _seconds(clock, row["created_at"], row["first_responded_at"]),
+        "first_response_seconds": _first_response_seconds(clock, row, row["created_at"]),
         "resolved_at": row["resolved_at"],
         "resolution_due_at": row["resolution_due_at"],
-        "resolution_seconds": _seconds(clock, row["created_at"], row["resolved_at"]),
+        "resolution_seconds": _resolution_seconds(clock, row),
         "inbound_count": inbound,
         "outbound_count": len(history) - inbound,
     }
@@ -238,9 +266,14 @@ def _response_facts(
     def wait(responded_at: dt.datetime | None, agent_id: int | None) -> dict[str, Any]:
         assert waiting_since is not None
         is_first = not answered_once
+        business_seconds: int | None
         if is_first:
             customer_at = min(waiting_since, row["created_at"])
-            responded_at = row["first_responded_at"] or responded_at
+            if row["first_responded_at"] is not None:
+                responded_at = row["first_responded_at"]
+                business_seconds = _first_response_seconds(clock, row, customer_at)
+            else:
+                business_seconds = _seconds(clock, customer_at, responded_at)
             due_at = row["first_response_due_at"]
         else:
             customer_at = waiting_since
@@ -249,6 +282,7 @@ def _response_facts(
                 if next_minutes is not None
                 else None
             )
+            business_seconds = _seconds(clock, customer_at, responded_at)
         return {
             "organisation_id": row["organisation_id"],
             "conversation_id": row["id"],
@@ -259,7 +293,7 @@ def _response_facts(
             "customer_at": customer_at,
             "responded_at": responded_at,
             "due_at": due_at,
-            "business_seconds": _seconds(clock, customer_at, responded_at),
+            "business_seconds": business_seconds,
         }
 
     for message in history:
