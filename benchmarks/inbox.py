@@ -21,6 +21,14 @@ roastery, in threads), and reports:
 
 Past `--ingest`, the corpus is filled with raw batched inserts (threaded into
 conversations the same way), so a million messages take minutes, not hours.
+
+The database is left behind (the SQLite file in a temporary directory, whose
+path the run prints to stderr). `--reuse DATA_DIR` times the list, search and
+HTTP figures again on it without building anything (with DATABASE_URL, on that
+PostgreSQL database as a previous run left it), so the ingest figures are left
+out of its output:
+
+    python benchmarks/inbox.py --reuse /tmp/rapport-bench-abc123 --http --json
 """
 
 from __future__ import annotations
@@ -102,8 +110,10 @@ def make_text(rng: random.Random) -> str:
     return f"{rng.choice(_OPENERS)} {body}.{rng.choice(_CLOSERS)}"
 
 
-def configure(database_url: str | None) -> None:
-    data = tempfile.mkdtemp(prefix="rapport-bench-")
+def configure(database_url: str | None, reuse: str | None = None) -> None:
+    data = reuse or tempfile.mkdtemp(prefix="rapport-bench-")
+    if reuse is None:
+        print(f"data directory: {data}", file=sys.stderr, flush=True)
     os.environ["RAPPORT_DATA_DIR"] = data
     os.environ.setdefault("RAPPORT_SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijkl")
     os.environ["RAPPORT_TASKS_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
@@ -120,7 +130,7 @@ def configure(database_url: str | None) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and reuse is None:
         with connection.cursor() as cursor:
             cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     call_command("migrate", verbosity=0)
@@ -145,10 +155,18 @@ def main() -> None:
         action="store_true",
         help="also load the inbox list API over HTTP (rapport serve, two workers, wrk)",
     )
+    parser.add_argument(
+        "--reuse",
+        metavar="DATA_DIR",
+        help="time list, search and HTTP again on the database a previous run left "
+        "(its SQLite file in DATA_DIR, or DATABASE_URL's); nothing is built or ingested",
+    )
     args = parser.parse_args()
+    if args.reuse and not Path(args.reuse).is_dir():
+        parser.error(f"--reuse: no such directory: {args.reuse}")
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    configure(args.database_url)
+    configure(args.database_url, args.reuse)
     result = run(args)
     if args.json:
         print(json.dumps(result))
@@ -158,17 +176,28 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
+    from rapport.accounts.models import Organisation, Team, User
+
+    if args.reuse:
+        org = Organisation.objects.get(slug="bench")
+        viewer = User.objects.get(email="agent0@bench.example")
+        team = Team.objects.get(organisation=org, name="Care")
+        return measure(args, viewer, team)
+    return build(args)
+
+
+def build(args: argparse.Namespace) -> dict[str, object]:
+    """Build the corpus, ingest and raw-insert it (timed), then measure the reads."""
     import datetime as dt
 
     from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from rapport.accounts import services as accounts
     from rapport.accounts.models import Organisation
     from rapport.channels.models import Channel
     from rapport.connectors.events import EventKind, InboundEvent
-    from rapport.inbox import selectors, services
+    from rapport.inbox import services
     from rapport.inbox.indexing import insert_messages
     from rapport.inbox.models import AssignmentMode, Conversation, Message, RoutingRule
 
@@ -299,43 +328,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         # index's pending list merged (searches otherwise scan it row by row).
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
-    total = Message.objects.count()
-
-    viewer = agents[0]
-    filters = selectors.InboxFilter(team=team.public_id, status=["new", "open"])
-    list_times = []
-    for _ in range(args.runs):
-        began = time.perf_counter()
-        page, _ = selectors.inbox_list(viewer, filters, limit=50)
-        _ = [(c.customer.display_name, c.assignee, c.tag_names) for c in page]  # type: ignore[attr-defined]
-        list_times.append((time.perf_counter() - began) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        page, _ = selectors.inbox_list(viewer, filters, limit=50)
-        _ = [(c.customer.display_name, c.assignee, c.tag_names) for c in page]  # type: ignore[attr-defined]
-
-    words = ["grinder refund", "order arrived", "oat latte", "plastic", "Ireland", "decaf swiss"]
-    search_times = []
-    for n in range(args.runs):
-        began = time.perf_counter()
-        selectors.matching_message_ids(viewer, words[n % len(words)], limit=50)
-        search_times.append((time.perf_counter() - began) * 1000)
-
-    http: dict[str, object] = {}
-    if args.http:
-        from rapport.accounts.services import create_api_token
-
-        _, token = create_api_token(viewer, name="benchmark")
-        connection.close()
-        http = load_http(
-            token, f"/api/v1/conversations?team={team.public_id}&status=new&status=open"
-        )
-    return {
-        **http,
-        "database": connection.vendor,
-        # The machine's load while this ran (other work shares its cores).
-        "load_average_1m": round(os.getloadavg()[0], 2),
-        "messages": total,
-        "conversations": Conversation.objects.count(),
+    built = {
         "ingested_end_to_end": to_ingest,
         "ingest_msgs_per_s": round(ingest_rate),
         # Messages per second of this process's CPU time: the same figure, less the
@@ -345,11 +338,88 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "raw_insert_msgs_per_cpu_s": round(raw_rows / raw_cpu_seconds) if raw_cpu_seconds else 0,
         "ingest_hooks_share": round(hook_seconds[0] / ingest_seconds, 3) if ingest_seconds else 0,
         "ingest_to_raw_ratio": round(ingest_rate / raw_rate, 3) if raw_rate else None,
-        "inbox_list_p50_ms": round(statistics.median(list_times), 2),
-        "inbox_list_p90_ms": round(statistics.quantiles(list_times, n=10)[-1], 2),
+    }
+    return measure(args, agents[0], team, built)
+
+
+def _ms(samples: list[float]) -> tuple[float, float]:
+    """Return the median and 90th percentile of timings in seconds, in milliseconds."""
+    return (
+        round(statistics.median(samples) * 1000, 2),
+        round(statistics.quantiles(samples, n=10)[-1] * 1000, 2),
+    )
+
+
+def measure(
+    args: argparse.Namespace, viewer: Any, team: Any, built: dict[str, object] | None = None
+) -> dict[str, object]:
+    """Time the inbox list, the list API in-process, search and (with --http) the API over HTTP."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from rapport.accounts.services import create_api_token
+    from rapport.inbox import selectors
+    from rapport.inbox.models import Conversation, Message
+
+    total = Message.objects.count()
+
+    filters = selectors.InboxFilter(team=team.public_id, status=["new", "open"])
+    list_times, list_cpu = [], []
+    for _ in range(args.runs):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        page, _ = selectors.inbox_list(viewer, filters, limit=50)
+        _ = [(c.customer.display_name, c.assignee, c.tag_names) for c in page]  # type: ignore[attr-defined]
+        list_times.append(time.perf_counter() - began)
+        list_cpu.append(time.process_time() - began_cpu)
+    with CaptureQueriesContext(connection) as queries:
+        page, _ = selectors.inbox_list(viewer, filters, limit=50)
+        _ = [(c.customer.display_name, c.assignee, c.tag_names) for c in page]  # type: ignore[attr-defined]
+
+    words = ["grinder refund", "order arrived", "oat latte", "plastic", "Ireland", "decaf swiss"]
+    search_times = []
+    for n in range(args.runs):
+        began = time.perf_counter()
+        selectors.matching_message_ids(viewer, words[n % len(words)], limit=50)
+        search_times.append(time.perf_counter() - began)
+
+    # One list API request in this process, through every middleware and the token
+    # check, as `rapport serve` answers it: what a request costs without the server.
+    _, token = create_api_token(viewer, name="benchmark")
+    path = f"/api/v1/conversations?team={team.public_id}&status=new&status=open"
+    client = Client(headers={"authorization": f"Bearer {token}"}, SERVER_NAME="127.0.0.1")
+    api_times, api_cpu = [], []
+    for n in range(args.runs + 1):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        if n:  # the first request warms the URL map and the API's schemas
+            api_times.append(time.perf_counter() - began)
+            api_cpu.append(time.process_time() - began_cpu)
+    assert response.status_code == 200, response.content[:200]
+    with CaptureQueriesContext(connection) as api_queries:
+        client.get(path)
+
+    http: dict[str, object] = {}
+    if args.http:
+        connection.close()
+        http = load_http(token, path)
+    return {
+        **http,
+        "database": connection.vendor,
+        # The machine's load while this ran (other work shares its cores).
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "messages": total,
+        "conversations": Conversation.objects.count(),
+        **(built or {}),
+        "inbox_list_p50_ms": _ms(list_times)[0],
+        "inbox_list_p90_ms": _ms(list_times)[1],
+        "inbox_list_cpu_p50_ms": _ms(list_cpu)[0],
         "inbox_list_rows": len(page),
         "inbox_list_queries": len(queries.captured_queries),
-        "search_p50_ms": round(statistics.median(search_times), 2),
+        "api_list_p50_ms": _ms(api_times)[0],
+        "api_list_cpu_p50_ms": _ms(api_cpu)[0],
+        "api_list_queries": len(api_queries.captured_queries),
+        "search_p50_ms": _ms(search_times)[0],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
