@@ -140,6 +140,19 @@ def classify(
 # --- Ingest ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class IngestedMessage:
+    """A message ingest wrote, as plain values: hooks read these instead of the rows."""
+
+    pk: int
+    organisation_id: int
+    sent_at: dt.datetime
+    text: str
+    kind: str
+    sentiment: float
+    brand_risk: float
+
+
 @dataclass
 class IngestResult:
     created: int = 0
@@ -149,6 +162,8 @@ class IngestResult:
     conversations_updated: int = 0
     message_ids: list[int] = field(default_factory=list)
     opened_ids: set[int] = field(default_factory=set)
+    # Every message written, as stored, in the order of `message_ids`.
+    inbound: list[IngestedMessage] = field(default_factory=list)
 
 
 ingested_hooks: list[Callable[[IngestResult], None]] = []
@@ -206,11 +221,28 @@ def _ingest(
         rows = [_message_row(channel, p, now) for p in stored]
         result.message_ids = insert_messages(rows)
         result.created = len(rows)
+        result.inbound = [
+            IngestedMessage(
+                pk,
+                row["organisation_id"],
+                _aware(row["sent_at"]),
+                row["text"],
+                row["kind"],
+                row["sentiment"],
+                row["brand_risk"],
+            )
+            for pk, row in zip(result.message_ids, rows, strict=True)
+        ]
         _attach_media(stored, result.message_ids, attachments or {})
         if cursor is not None:
             Channel.objects.filter(pk=channel.pk).update(cursor=cursor, last_success_at=now)
         transaction.on_commit(lambda: _after_ingest(result))
     return result
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # A naive time is stored as UTC (see bulk), so that is how it reads back.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _drop_seen(

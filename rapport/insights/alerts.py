@@ -27,11 +27,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Min, Q, Sum
+from django.db.backends.utils import CursorWrapper
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from scipy.special import pdtrc
@@ -111,14 +112,30 @@ def is_positive(kind: str, sentiment: float | None) -> bool:
 def terms(text: str) -> list[str]:
     """Return the distinct content words of a message, lower-cased, in order of appearance."""
     seen: dict[str, None] = {}
-    for match in _WORD.finditer(text.lower()):
-        word = match.group(0).strip("'’-").replace("’", "'")
-        if len(word) < 4 or word in STOPWORDS:
-            continue
-        seen.setdefault(word[:70], None)
-        if len(seen) >= MAX_TERMS_PER_MESSAGE:
-            break
+    known = _term_of
+    for found in _WORD.findall(text.lower()):
+        word = known.get(found)
+        if word is None:
+            word = _clean_term(found)
+        if word:
+            seen[word] = None
+            if len(seen) >= MAX_TERMS_PER_MESSAGE:
+                break
     return list(seen)
+
+
+# Each word as found -> its term, or "" for one that is no term (a stopword, too short).
+# Customers use the same few thousand words, so most are cleaned once per process.
+_term_of: dict[str, str] = {}
+_TERM_CACHE = 50_000
+
+
+def _clean_term(found: str) -> str:
+    word = found.strip("'’-").replace("’", "'")
+    term = "" if len(word) < 4 or word in STOPWORDS else word[:70]
+    if len(_term_of) < _TERM_CACHE:
+        _term_of[found] = term
+    return term
 
 
 def bucket_of(moment: dt.datetime) -> dt.datetime:
@@ -163,14 +180,38 @@ class Verdict:
 
 def on_ingested(result: object) -> None:
     """Count a committed batch into the buckets and judge its latest quarter-hours."""
+    inbound = getattr(result, "inbound", None)
+    if inbound is not None:
+        # Ingest hands over what it wrote, so the batch is not read back.
+        observe_messages(inbound)
+        return
     ids = list(getattr(result, "message_ids", []) or [])
     if ids:
         observe(ids)
 
 
+class InboundLike(Protocol):
+    """What the detector reads of an inbound message: these attributes and no more."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def organisation_id(self) -> int: ...
+    @property
+    def sent_at(self) -> dt.datetime: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def sentiment(self) -> float | None: ...
+    @property
+    def brand_risk(self) -> float | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """What the detector reads of an inbound message (plain values: no model per row)."""
+    """An inbound message as plain values, read from the database (no model per row)."""
 
     pk: int
     organisation_id: int
@@ -186,20 +227,27 @@ def observe(message_ids: Sequence[int]) -> list[Alert]:
     rows = Message.objects.filter(pk__in=message_ids, direction=Direction.INBOUND).values_list(
         "pk", "organisation_id", "sent_at", "text", "kind", "sentiment", "brand_risk"
     )
-    by_org: dict[int, list[Inbound]] = defaultdict(list)
-    for row in rows:
-        by_org[row[1]].append(Inbound(*row))
+    return observe_messages([Inbound(*row) for row in rows])
+
+
+def observe_messages(messages: Iterable[InboundLike]) -> list[Alert]:
+    """`observe`, given the inbound messages' values instead of their ids."""
+    by_org: dict[int, list[InboundLike]] = defaultdict(list)
+    for message in messages:
+        by_org[message.organisation_id].append(message)
+    if not by_org:
+        return []
     touched: list[Alert] = []
     organisations = Organisation.objects.in_bulk(list(by_org))
-    for organisation_id, messages in by_org.items():
-        touched += _observe_organisation(organisations[organisation_id], messages)
+    for organisation_id, batch in by_org.items():
+        touched += _observe_organisation(organisations[organisation_id], batch)
     return touched
 
 
-def _observe_organisation(organisation: Organisation, messages: list[Inbound]) -> list[Alert]:
+def _observe_organisation(organisation: Organisation, messages: list[InboundLike]) -> list[Alert]:
     zone = organisation.zone
     counts: Counter[tuple[str, dt.datetime]] = Counter()
-    negative_by_bucket: dict[dt.datetime, list[Inbound]] = defaultdict(list)
+    negative_by_bucket: dict[dt.datetime, list[InboundLike]] = defaultdict(list)
     latest_in: dict[dt.datetime, dt.datetime] = {}
     for message in messages:
         bucket = bucket_of(message.sent_at)
@@ -215,19 +263,24 @@ def _observe_organisation(organisation: Organisation, messages: list[Inbound]) -
                 counts[(f"term:{word}", bucket)] += 1
     _add(organisation, counts, zone)
     touched: list[Alert] = []
-    buckets = sorted({bucket for _, bucket in counts})[-MAX_EVALUATIONS:]
-    for bucket in buckets:
+    scopes_in: dict[dt.datetime, list[str]] = defaultdict(list)
+    for scope, bucket in counts:
+        if scope != "inbound":
+            scopes_in[bucket].append(scope)
+    # Read once per batch: from here on only this loop opens, extends or ends it.
+    alert = _open_alert(organisation)
+    for bucket in sorted(latest_in)[-MAX_EVALUATIONS:]:
         latest = latest_in[bucket]
-        scopes = {scope for scope, b in counts if b == bucket and scope != "inbound"}
+        alert = _unless_quiet(organisation, alert, latest)
+        scopes = scopes_in.get(bucket)
         if not scopes:
-            alert = _open_alert(organisation)
-            if alert is not None:
-                _maybe_end(alert, latest)
             continue
         verdicts = judge(organisation, sorted(scopes), bucket, zone)
-        alert = _act(organisation, verdicts, bucket, latest, negative_by_bucket.get(bucket, []))
-        if alert is not None and alert not in touched:
-            touched.append(alert)
+        alert, acted = _act(
+            organisation, alert, verdicts, bucket, latest, negative_by_bucket.get(bucket, [])
+        )
+        if acted is not None and acted not in touched:
+            touched.append(acted)
     return touched
 
 
@@ -266,39 +319,53 @@ def judge(
     """Return, per scope, the window's count against what history expects at this time."""
     window_start = bucket - BUCKET * (WINDOW_BUCKETS - 1)
     history_end = bucket - HISTORY_GAP
-    own = AlertBucket.objects.filter(organisation=organisation)
-    # Only recent traffic is a baseline: after weeks of silence (a demo started long after
-    # its history, a channel reconnected) the detector warms up again instead of judging
-    # the first messages against an empty week.
-    recent = own.filter(scope="inbound", bucket_start__gte=bucket - HISTORY).aggregate(
-        first=Min("bucket_start"), seen=Sum("count", filter=Q(bucket_start__lt=history_end))
-    )
-    if (recent["seen"] or 0) < WARMUP_MESSAGES:
-        return []
-    first = recent["first"]
-    history_start = max(bucket - HISTORY, first or history_end)
-    history_buckets = max(0.0, (history_end - history_start) / BUCKET)
-    observed = _sums(
-        own.filter(scope__in=scopes, bucket_start__gte=window_start, bucket_start__lte=bucket)
-    )
-    # A scope seen fewer times than an alert needs to go on can neither raise nor sustain
-    # one, so its history is never read: most words of a batch stop here, which keeps the
-    # detector cheap on the ingest path.
-    scopes = [scope for scope in scopes if observed.get(scope, 0) >= SUSTAIN_MIN]
-    if not scopes:
-        return []
-    in_history = own.filter(
-        scope__in=scopes, bucket_start__gte=history_start, bucket_start__lt=history_end
-    )
-    slot = _slot(bucket, zone)
-    # The whole week and its same-time-of-day part in one pass over the history.
-    total: dict[str, int] = {}
-    same_time: dict[str, int] = {}
-    for row in in_history.values("scope").annotate(
-        total=Sum("count"), near=Sum("count", filter=_slot_range(slot))
-    ):
-        total[row["scope"]] = int(row["total"] or 0)
-        same_time[row["scope"]] = int(row["near"] or 0)
+    # Hand-written SQL: these run for every quarter-hour of every ingested batch, and
+    # compiling the ORM's version of each cost several times more than running it.
+    table = connection.ops.quote_name(AlertBucket._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        # Only recent traffic is a baseline: after weeks of silence (a demo started long
+        # after its history, a channel reconnected) the detector warms up again instead of
+        # judging the first messages against an empty week.
+        cursor.execute(
+            f"SELECT MIN(bucket_start), SUM(CASE WHEN bucket_start < %s THEN count END) "
+            f"FROM {table} WHERE organisation_id = %s AND scope = 'inbound' "
+            "AND bucket_start >= %s",
+            [adapt(history_end), organisation.pk, adapt(bucket - HISTORY)],
+        )
+        first_stored, seen = cursor.fetchone()
+        if (seen or 0) < WARMUP_MESSAGES:
+            return []
+        first = _stored_datetime(first_stored)
+        history_start = max(bucket - HISTORY, first or history_end)
+        history_buckets = max(0.0, (history_end - history_start) / BUCKET)
+        observed = _sums(
+            cursor,
+            table,
+            organisation,
+            scopes,
+            "bucket_start >= %s AND bucket_start <= %s",
+            [adapt(window_start), adapt(bucket)],
+        )
+        # A scope seen fewer times than an alert needs to go on can neither raise nor
+        # sustain one, so its history is never read: most words of a batch stop here,
+        # which keeps the detector cheap on the ingest path.
+        scopes = [scope for scope in scopes if observed.get(scope, 0) >= SUSTAIN_MIN]
+        if not scopes:
+            return []
+        slot = _slot(bucket, zone)
+        # The whole week and its same-time-of-day part in one pass over the history.
+        total: dict[str, int] = {}
+        same_time: dict[str, int] = {}
+        cursor.execute(
+            f"SELECT scope, SUM(count), SUM(CASE WHEN {_slot_range(slot)} THEN count END) "
+            f"FROM {table} WHERE organisation_id = %s AND scope IN ({_marks(scopes)}) "
+            "AND bucket_start >= %s AND bucket_start < %s GROUP BY scope",
+            [organisation.pk, *scopes, adapt(history_start), adapt(history_end)],
+        )
+        for scope, scope_total, near in cursor.fetchall():
+            total[scope] = int(scope_total or 0)
+            same_time[scope] = int(near or 0)
     same_time_buckets = _same_time_buckets(history_start, history_end)
     verdicts = []
     for scope in scopes:
@@ -318,18 +385,45 @@ def judge(
     return verdicts
 
 
-def _sums(queryset: object) -> dict[str, int]:
-    rows = queryset.values("scope").annotate(total=Sum("count"))  # type: ignore[attr-defined]
-    return {row["scope"]: int(row["total"] or 0) for row in rows}
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
-def _slot_range(slot: int) -> Q:
+def _sums(
+    cursor: CursorWrapper,
+    table: str,
+    organisation: Organisation,
+    scopes: Sequence[str],
+    when: str,
+    params: list[Any],
+) -> dict[str, int]:
+    """Return each scope's count summed over the buckets that `when` selects."""
+    cursor.execute(
+        f"SELECT scope, SUM(count) FROM {table} WHERE organisation_id = %s "
+        f"AND scope IN ({_marks(scopes)}) AND {when} GROUP BY scope",
+        [organisation.pk, *scopes, *params],
+    )
+    return {scope: int(amount or 0) for scope, amount in cursor.fetchall()}
+
+
+def _stored_datetime(value: object) -> dt.datetime | None:
+    """Return a bucket time read by hand-written SQL as the ORM returns it (aware, UTC)."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        # SQLite keeps datetimes as naive UTC text.
+        value = dt.datetime.fromisoformat(str(value))
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _slot_range(slot: int) -> str:
+    """Return the SQL condition for this quarter-hour of the day and TIME_OF_DAY_SLOTS around."""
     low, high = slot - TIME_OF_DAY_SLOTS, slot + TIME_OF_DAY_SLOTS
     if low < 0:
-        return Q(slot__gte=96 + low) | Q(slot__lte=high)
+        return f"(slot >= {96 + low} OR slot <= {high})"
     if high > 95:
-        return Q(slot__gte=low) | Q(slot__lte=high - 96)
-    return Q(slot__gte=low, slot__lte=high)
+        return f"(slot >= {low} OR slot <= {high - 96})"
+    return f"(slot >= {low} AND slot <= {high})"
 
 
 def _same_time_buckets(start: dt.datetime, end: dt.datetime) -> float:
@@ -345,12 +439,6 @@ def _open_alert(organisation: Organisation) -> Alert | None:
         .order_by("-triggered_at")
         .first()
     )
-
-
-def _maybe_end(alert: Alert, now: dt.datetime) -> bool:
-    if now - alert.last_signal_at >= QUIET:
-        return end_alert(alert, reason="messages kept coming without a spike")
-    return False
 
 
 def end_alert(alert: Alert, *, reason: str) -> bool:
@@ -401,30 +489,42 @@ def close_quiet_alerts(now: dt.datetime | None = None) -> int:
     return closed
 
 
+def _unless_quiet(
+    organisation: Organisation, alert: Alert | None, now: dt.datetime
+) -> Alert | None:
+    """Return the open alert, or None once QUIET has passed since its last signal (ending it)."""
+    if alert is None or now - alert.last_signal_at < QUIET:
+        return alert
+    if end_alert(alert, reason="messages kept coming without a spike"):
+        return None
+    # Another process extended or closed it meanwhile: go on with what is open now.
+    return _open_alert(organisation)
+
+
 def _act(
     organisation: Organisation,
+    alert: Alert | None,
     verdicts: list[Verdict],
     bucket: dt.datetime,
     latest: dt.datetime,
-    batch_negative: Sequence[Inbound],
-) -> Alert | None:
-    alert = _open_alert(organisation)
-    if alert is not None and _maybe_end(alert, latest):
-        alert = None
-    raising = [v for v in verdicts if v.raises]
+    batch_negative: Sequence[InboundLike],
+) -> tuple[Alert | None, Alert | None]:
+    """Extend the open alert or raise a new one; return (the open alert, the one acted on)."""
     if alert is not None:
         sustaining = [v for v in verdicts if v.sustains]
         if not sustaining:
-            return None
+            return alert, None
         _extend(alert, sustaining, latest, batch_negative)
-        return alert
+        return alert, alert
+    raising = [v for v in verdicts if v.raises]
     if not raising:
-        return None
-    return _raise(organisation, raising, bucket, latest)
+        return None, None
+    raised = _raise(organisation, raising, bucket, latest)
+    return raised, raised
 
 
 def _extend(
-    alert: Alert, verdicts: list[Verdict], latest: dt.datetime, messages: Sequence[Inbound]
+    alert: Alert, verdicts: list[Verdict], latest: dt.datetime, messages: Sequence[InboundLike]
 ) -> None:
     scopes = list(alert.scopes)
     scopes += [v.scope for v in verdicts if v.raises and v.scope not in scopes]
@@ -522,7 +622,7 @@ def _window_messages(
 
 def _top_terms(
     organisation: Organisation,
-    messages: Sequence[Message | Inbound],
+    messages: Sequence[Message | InboundLike],
     bucket: dt.datetime,
     limit: int = 3,
 ) -> list[str]:
@@ -535,14 +635,16 @@ def _top_terms(
     candidates = [word for word, n in counts.most_common(20) if n >= floor]
     if not candidates:
         return []
-    history = _sums(
-        AlertBucket.objects.filter(
-            organisation=organisation,
-            scope__in=[f"term:{word}"[:80] for word in candidates],
-            bucket_start__gte=bucket - HISTORY,
-            bucket_start__lt=bucket - HISTORY_GAP,
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        history = _sums(
+            cursor,
+            connection.ops.quote_name(AlertBucket._meta.db_table),
+            organisation,
+            [f"term:{word}"[:80] for word in candidates],
+            "bucket_start >= %s AND bucket_start < %s",
+            [adapt(bucket - HISTORY), adapt(bucket - HISTORY_GAP)],
         )
-    )
     days = HISTORY / dt.timedelta(days=1)
 
     def lift(word: str) -> float:
