@@ -36,6 +36,7 @@ from rapport.accounts.models import Organisation, Team
 from rapport.channels.models import Channel
 from rapport.inbox.models import Kind
 from rapport.insights import facts
+from rapport.insights.daily import mood_counts
 from rapport.insights.metrics import ServiceSummary
 from rapport.insights.models import ConversationFact, ResponseFact
 from rapport.insights.quantiles import Quantiles, pooled_median_and_above, quantiles
@@ -543,7 +544,8 @@ def from_summaries(
     The same figures and tests as `compare`, for a caller that already holds both
     summaries (the monthly report): counts, shares and NPS need no query, and each
     duration only the two of Mood's test (the pooled median, then the counts above it).
-    The rollups are read as they are (the summaries refreshed them).
+    The rollups are read as they are (the summaries refreshed them). Summaries read from
+    the daily rollups hold their durations, and then Mood's test needs no query at all.
     """
     if current.team or current.channel or baseline.team or baseline.channel:
         raise ValueError("from_summaries compares organisation-wide summaries only")
@@ -554,8 +556,17 @@ def from_summaries(
         if key in DURATION_SOURCES:
             queryset, value, at = DURATION_SOURCES[key]
             now, before = _quantiles_of(current, key), _quantiles_of(baseline, key)
-            rows = queryset.filter(organisation=organisation).filter(_in_either(at, *periods))
-            result = _median_test(rows, value, at, *periods, now, before)
+            if key in current.samples and key in baseline.samples:
+                # Both read from the daily rollups: the values are in hand, sorted.
+                above_c, above_b = (
+                    mood_counts(current.samples[key], baseline.samples[key])
+                    if now.count and before.count
+                    else (0, 0)
+                )
+                result = median_counts(above_c, now.count, above_b, before.count)
+            else:
+                rows = queryset.filter(organisation=organisation).filter(_in_either(at, *periods))
+                result = _median_test(rows, value, at, *periods, now, before)
             results.append(
                 Comparison(
                     key, spec.label, spec.unit, now.median, before.median, result, spec.better

@@ -48,6 +48,7 @@ from rapport.inbox.models import (
     SlaPolicy,
 )
 from rapport.inbox.sla import Clock, pick_target
+from rapport.insights import daily
 from rapport.insights.models import ConversationFact, FactState, ResponseFact
 from rapport.jobs.scheduler import every
 from rapport.lib import bulk
@@ -90,12 +91,22 @@ def refresh(organisation: Organisation, *, full: bool = False) -> int:
         since = None if full else state.refreshed_until
         ids = _changed_ids(organisation, since)
         clocks = _Clocks(organisation) if ids else None
+        # The daily rollups are cut into local days: rebuilt whole when first built, on
+        # a full refresh or in a new time zone, else only the days these changes touch.
+        every_day = full or state.days_zone != organisation.time_zone
+        days = daily.Days(organisation.zone)
         for offset in range(0, len(ids), CHUNK):
-            _refresh_chunk(ids[offset : offset + CHUNK], clocks)  # type: ignore[arg-type]
+            _refresh_chunk(
+                ids[offset : offset + CHUNK],
+                clocks,  # type: ignore[arg-type]
+                None if every_day else days,
+            )
+        daily.rebuild(organisation, organisation.zone, None if every_day else days.days)
         # A little overlap: a write that committed just before `started` with an
         # earlier timestamp is picked up again next time rather than missed.
         state.refreshed_until = started - dt.timedelta(seconds=5)
-        state.save(update_fields=["refreshed_until", "updated_at"])
+        state.days_zone = organisation.time_zone
+        state.save(update_fields=["refreshed_until", "days_zone", "updated_at"])
     return len(ids)
 
 
@@ -122,6 +133,8 @@ def maybe_changed(organisation: Organisation) -> bool:
     state = FactState.objects.filter(organisation=organisation).first()
     if state is None or state.refreshed_until is None:
         return True
+    if state.days_zone != organisation.time_zone:
+        return True  # the daily rollups are not built, or not in this zone
     since = state.refreshed_until
     conversations = Conversation.objects.filter(organisation=organisation)
     return (
@@ -162,7 +175,8 @@ class _Clocks:
         return self.by_id.get(policy_id, self.none) if policy_id else self.none
 
 
-def _refresh_chunk(ids: list[int], clocks: _Clocks) -> None:
+def _refresh_chunk(ids: list[int], clocks: _Clocks, days: daily.Days | None) -> None:
+    """Recompute these conversations' rollups; note in `days` the local days they touch."""
     conversations = list(Conversation.objects.filter(id__in=ids).values(*_CONVERSATION_FIELDS))
     messages: dict[int, list[dict[str, Any]]] = defaultdict(list)
     rows = (
@@ -174,6 +188,8 @@ def _refresh_chunk(ids: list[int], clocks: _Clocks) -> None:
         )
     )
     for conversation_id, direction, created_at, author_id, delivery in rows:
+        if days is not None and direction == Direction.INBOUND:
+            days.add(created_at)  # the inbound messages of the day (DailyMentions)
         if direction == Direction.OUTBOUND and delivery in _NOT_SENT:
             continue
         messages[conversation_id].append(
@@ -186,6 +202,9 @@ def _refresh_chunk(ids: list[int], clocks: _Clocks) -> None:
         history = messages.get(row["id"], [])
         conversation_facts.append(_conversation_fact(row, clock, history))
         response_facts.extend(_response_facts(row, clock, history))
+    if days is not None:
+        daily.touched_by_facts(days, ids)
+        daily.touched_by_new_facts(days, conversation_facts, response_facts)
     # Replace, not upsert: the refresh holds the organisation's FactState row, and
     # plain batched INSERTs are several times cheaper than bulk_create here.
     ResponseFact.objects.filter(conversation_id__in=ids).delete()

@@ -39,7 +39,7 @@ from rapport.inbox.models import (
     Kind,
     ResolutionAction,
 )
-from rapport.insights import buckets, facts
+from rapport.insights import buckets, daily, facts
 from rapport.insights.models import ConversationFact, ResponseFact
 from rapport.insights.quantiles import Quantiles, one, quantiles
 from rapport.surveys.models import SurveyResponse
@@ -183,6 +183,9 @@ class ServiceSummary:
     resolutions_cost: Decimal
     surveys: SurveyScores
     survey_trend: list[TrendPoint] = field(default_factory=list)
+    # The sorted durations behind the three quantiles, when read from the daily rollups
+    # (compare.from_summaries runs Mood's test on them instead of asking the database).
+    samples: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,7 @@ def service_summary(
     channel: Channel | None = None,
     refresh: bool = True,
     baseline_only: bool = False,
+    use_daily: bool = True,
 ) -> ServiceSummary:
     """Return the service figures of the organisation for `start <= t < end`.
 
@@ -227,6 +231,9 @@ def service_summary(
     them every minute anyway. With `baseline_only`, what only a period of its own
     shows is left out (empty or zero): the day-by-day volume and survey trend, the
     backlog and the complaint resolutions; a baseline for comparisons needs none.
+    Organisation-wide figures of whole local days that have ended are read from the
+    daily rollups (the same figures; `use_daily=False` measures them as for any period),
+    and then the summary keeps the sorted durations for Mood's test (`samples`).
     """
     if refresh:
         facts.refresh_if_stale(organisation)
@@ -235,20 +242,50 @@ def service_summary(
     scope = _Scope(organisation, team, channel)
     conversations = scope.conversations()
     opened = conversations.filter(opened_at__gte=start, opened_at__lt=end)
+    rollups = (
+        daily.reader(organisation, start, end, now)
+        if use_daily and team is None and channel is None
+        else None
+    )
 
     channel_names = _channel_names(organisation)
-    volume = _volume(opened, channel_names)
     unit = "day" if (end - start) <= dt.timedelta(days=DAILY_TREND_MAX_DAYS) else "week"
-
-    responses = scope.responses().filter(responded_at__gte=start, responded_at__lt=end)
-    by_first = quantiles(responses, "business_seconds", "is_first")
-    resolved = conversations.filter(resolved_at__gte=start, resolved_at__lt=end)
+    samples: dict[str, list[float]] = {}
+    if rollups is not None:
+        groups = rollups.volume()
+        volume = _volume(_volume_groups(groups), channel_names)
+        complaints = _complaint_counts(groups)
+        for key in ("first_response", "next_response", "resolution"):
+            samples[key] = rollups.values(key)
+        times = {key: daily.quantiles_of(values) for key, values in samples.items()}
+        sla = _attainment_of(rollups.targets())
+        by_day = (
+            _volume_by_day_of(rollups.volume_by_day(), unit, channel_names)
+            if not baseline_only
+            else []
+        )
+    else:
+        volume = _volume(_volume_query(opened), channel_names)
+        complaints = _counts(
+            opened.filter(kind=Kind.COMPLAINT), "category", lambda key: key or "uncategorised"
+        )
+        responses = scope.responses().filter(responded_at__gte=start, responded_at__lt=end)
+        by_first = quantiles(responses, "business_seconds", "is_first")
+        resolved = conversations.filter(resolved_at__gte=start, resolved_at__lt=end)
+        times = {
+            "first_response": by_first.get(True, Quantiles.empty()),
+            "next_response": by_first.get(False, Quantiles.empty()),
+            "resolution": one(resolved, "resolution_seconds"),
+        }
+        sla = _attainment(scope, start, end, now)
+        by_day = (
+            _volume_by_day(opened, zone, unit, (start, end), channel_names)
+            if not baseline_only
+            else []
+        )
 
     backlog_at = min(end, now)
     backlog_total, ageing = _backlog(conversations, backlog_at) if not baseline_only else (0, [])
-    complaints = _counts(
-        opened.filter(kind=Kind.COMPLAINT), "category", lambda key: key or "uncategorised"
-    )
     resolutions = _resolutions(scope, start, end) if not baseline_only else []
     surveys = scope.surveys().filter(submitted_at__gte=start, submitted_at__lt=end)
     return ServiceSummary(
@@ -263,16 +300,12 @@ def service_summary(
         volume_by_channel=volume["channel"],
         volume_by_kind=volume["kind"],
         volume_by_team=volume["team"],
-        volume_by_day=(
-            _volume_by_day(opened, zone, unit, (start, end), channel_names)
-            if not baseline_only
-            else []
-        ),
+        volume_by_day=by_day,
         trend_unit=unit,
-        first_response=by_first.get(True, Quantiles.empty()),
-        next_response=by_first.get(False, Quantiles.empty()),
-        resolution=one(resolved, "resolution_seconds"),
-        sla=_attainment(scope, start, end, now),
+        first_response=times["first_response"],
+        next_response=times["next_response"],
+        resolution=times["resolution"],
+        sla=sla,
         backlog_at=backlog_at,
         backlog_total=backlog_total,
         backlog_ageing=ageing,
@@ -282,6 +315,7 @@ def service_summary(
         resolutions_cost=sum((row.total_cost for row in resolutions), Decimal(0)),
         surveys=_scores(surveys.aggregate(**_SCORE_AGGREGATES)),
         survey_trend=_survey_trend(surveys, zone, unit, (start, end)) if not baseline_only else [],
+        samples=samples,
     )
 
 
@@ -312,17 +346,66 @@ class _Scope:
         return ComplaintResolution.objects.filter(**narrowed)
 
 
-def _volume(
-    opened: QuerySet[ConversationFact], channel_names: dict[int, tuple[str, str]]
-) -> dict[str, Any]:
+def _volume_query(opened: QuerySet[ConversationFact]) -> list[dict[str, Any]]:
     # One grouped query; the (channel, kind, team) groups are few, so they are
-    # rolled up into the three breakdowns here. Grouped by ids, read from the covering
-    # index alone; the few channels and teams are named afterwards.
-    groups = list(
+    # rolled up into the three breakdowns by _volume. Grouped by ids, read from the
+    # covering index alone; the few channels and teams are named afterwards.
+    return list(
         opened.values("channel_id", "kind", "team_id").annotate(
             n=Count("pk"), inbound=Sum("inbound_count"), outbound=Sum("outbound_count")
         )
     )
+
+
+def _volume_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The (channel, kind, team) groups of _volume_query, from the daily rollups' sums."""
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["channel_id"], row["kind"], row["team_id"])
+        group = groups.setdefault(
+            key,
+            {
+                "channel_id": key[0],
+                "kind": key[1],
+                "team_id": key[2],
+                "n": 0,
+                "inbound": 0,
+                "outbound": 0,
+            },
+        )
+        group["n"] += row["conversations"]
+        group["inbound"] += row["inbound"]
+        group["outbound"] += row["outbound"]
+    return list(groups.values())
+
+
+def _complaint_counts(rows: list[dict[str, Any]]) -> list[Tally]:
+    """Complaints by category from the daily rollups, ordered as _counts orders them."""
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if row["kind"] == Kind.COMPLAINT:
+            counts[row["category"]] += row["conversations"]
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [Tally(key, key or "uncategorised", n) for key, n in ranked]
+
+
+def _volume_by_day_of(
+    rows: list[tuple[dt.date, int, int]], unit: str, names: dict[int, tuple[str, str]]
+) -> list[VolumePoint]:
+    """_volume_by_day from the daily rollups (weeks start on Monday, as there)."""
+    points: dict[dt.date, dict[str, int]] = {}
+    for day, channel_id, conversations in rows:
+        if unit != "day":
+            day -= dt.timedelta(days=day.weekday())
+        counts = points.setdefault(day, {})
+        name = names[channel_id][1]
+        counts[name] = counts.get(name, 0) + conversations
+    return [VolumePoint(day, counts, sum(counts.values())) for day, counts in points.items()]
+
+
+def _volume(
+    groups: list[dict[str, Any]], channel_names: dict[int, tuple[str, str]]
+) -> dict[str, Any]:
     team_names = {
         pk: (str(public_id), name)
         for pk, public_id, name in Team.objects.filter(
@@ -422,6 +505,16 @@ def _attainment(scope: _Scope, start: dt.datetime, end: dt.datetime, now: dt.dat
         ),
         Attainment("resolution", "Resolution", resolution["met"] or 0, resolution["total"] or 0),
     ]
+
+
+def _attainment_of(targets: dict[str, tuple[int, int]]) -> list[Attainment]:
+    """_attainment from the daily rollups' (met, total) per target."""
+    labels = (
+        ("first_response", "First response"),
+        ("next_response", "Next response"),
+        ("resolution", "Resolution"),
+    )
+    return [Attainment(key, label, *targets.get(key, (0, 0))) for key, label in labels]
 
 
 def _backlog(

@@ -24,6 +24,9 @@ class FactState(models.Model):
     )
     # Conversations changed at or after this instant are recomputed by the next refresh.
     refreshed_until = models.DateTimeField(null=True, blank=True)
+    # The time zone whose local days the daily rollups (daily.py) are cut into; empty until
+    # they are first built. A change of the organisation's zone rebuilds them.
+    days_zone = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -138,6 +141,108 @@ class ResponseFact(models.Model):
 
     def __str__(self) -> str:
         return f"response in {self.conversation_id} at {self.responded_at}"
+
+
+# --- Daily rollups (daily.py) ----------------------------------------------------------
+# One organisation's figures per local day, recomputed from the rollups above (and the
+# messages) for the days that a refresh touched, so a month's report reads about thirty
+# rows per figure instead of every conversation and wait of the month.
+
+
+class DailyVolume(models.Model):
+    """Conversations opened on one local day by channel, kind, team (and complaint category)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=20)
+    team = models.ForeignKey(
+        Team, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    # Only complaints are counted by category; empty for other kinds.
+    category = models.CharField(max_length=80, blank=True)
+    conversations = models.PositiveIntegerField()
+    inbound_messages = models.PositiveIntegerField()
+    outbound_messages = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["organisation", "day"]
+        indexes = [models.Index(fields=["organisation", "day"], name="daily_volume_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}: {self.conversations}"
+
+
+class DailyTarget(models.Model):
+    """Service-standard deadlines falling on one local day: answered (and met) or not."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    # first_response, next_response or resolution
+    target = models.CharField(max_length=20)
+    answered = models.PositiveIntegerField()
+    met = models.PositiveIntegerField()
+    unanswered = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["organisation", "day"]
+        indexes = [models.Index(fields=["organisation", "day"], name="daily_target_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.target}: {self.met}/{self.answered + self.unanswered}"
+
+
+class DailyDurations(models.Model):
+    """Every duration of one kind ended on one local day, sorted (float64, packed).
+
+    Medians and Mood's test need the values themselves, not a count; a day's values
+    packed in one row are read at once and merged for any run of days.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    # first_response, next_response, resolution (business seconds); first_wait (wall-clock
+    # seconds to the first reply, grouped by the ISO weekday the customer wrote).
+    measure = models.CharField(max_length=20)
+    group = models.PositiveSmallIntegerField(default=0)
+    count = models.PositiveIntegerField()
+    values = models.BinaryField()
+
+    class Meta:
+        ordering = ["organisation", "day"]
+        indexes = [
+            models.Index(fields=["organisation", "measure", "day"], name="daily_durations_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.measure} {self.group}: {self.count} values"
+
+
+class DailyMentions(models.Model):
+    """Inbound messages of one local day on one channel, by sentiment, and those triaged UGC."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+", db_index=False)
+    total = models.PositiveIntegerField()
+    positive = models.PositiveIntegerField()
+    negative = models.PositiveIntegerField()
+    ugc = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["organisation", "day"]
+        indexes = [models.Index(fields=["organisation", "day"], name="daily_mentions_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} channel {self.channel_id}: {self.total}"
 
 
 # --- end of service rollups ----------------------------------------------------------

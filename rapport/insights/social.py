@@ -22,11 +22,13 @@ the posts are still being liked. What each figure counts:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -40,16 +42,18 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import (
     Coalesce,
     ExtractHour,
     ExtractIsoWeekDay,
 )
+from django.utils import timezone
 
 from rapport.accounts.models import Organisation
 from rapport.channels.models import Channel, ChannelKind
 from rapport.inbox.models import Direction, Kind, Message
-from rapport.insights import buckets
+from rapport.insights import buckets, daily
 from rapport.publishing.models import (
     AccountMetricSample,
     Campaign,
@@ -441,23 +445,41 @@ def _inbound(
         for campaign in campaigns
         if campaign.hashtag
     }
-    rows = (
-        Message.objects.filter(
-            organisation=organisation,
-            direction=Direction.INBOUND,
-            created_at__gte=start,
-            created_at__lt=end,
-        )
-        .values("channel_id")
-        .annotate(
-            total=Count("pk"),
-            positive=Count("pk", filter=Q(sentiment__gte=POSITIVE_AT)),
-            negative=Count("pk", filter=Q(sentiment__lte=NEGATIVE_AT)),
-            ugc=Count("pk", filter=Q(kind=Kind.UGC)),
-            **hashtags,
-        )
-        .order_by()
+    inbound = Message.objects.filter(
+        organisation=organisation,
+        direction=Direction.INBOUND,
+        created_at__gte=start,
+        created_at__lt=end,
     )
+    rollups = daily.reader(organisation, start, end, timezone.now())
+    if rollups is not None:
+        # The counts by sentiment from the daily rollups; hashtags (any campaign's, at any
+        # time) still from the messages' text, only where a campaign has one.
+        counted = _hashtag_counts(inbound, campaigns)
+        rows: Iterable[dict[str, Any]] = [
+            {
+                "channel_id": channel,
+                "total": total,
+                "positive": positive,
+                "negative": negative,
+                "ugc": ugc,
+            }
+            for channel, (total, positive, negative, ugc) in rollups.mentions().items()
+        ]
+        if counted:
+            rows = [*rows, {"channel_id": None, "total": 0, **counted}]
+    else:
+        rows = (
+            inbound.values("channel_id")
+            .annotate(
+                total=Count("pk"),
+                positive=Count("pk", filter=Q(sentiment__gte=POSITIVE_AT)),
+                negative=Count("pk", filter=Q(sentiment__lte=NEGATIVE_AT)),
+                ugc=Count("pk", filter=Q(kind=Kind.UGC)),
+                **hashtags,
+            )
+            .order_by()
+        )
     by_channel: dict[int, Mentions] = {}
     tagged: dict[int, int] = defaultdict(int)
     for row in rows:
@@ -477,6 +499,38 @@ def _inbound(
         **{part: sum(getattr(m, part) for m in by_channel.values()) for part in parts}
     )
     return by_channel, overall, dict(tagged)
+
+
+# The start of a hashtag that the full-text index can look up: ASCII letters and digits.
+_INDEXED_START = re.compile(r"[A-Za-z0-9]+")
+_WORDS_STARTING = "SELECT rowid FROM inbox_message_fts WHERE inbox_message_fts MATCH %s"
+
+
+def _hashtag_counts(inbound: QuerySet[Message], campaigns: list[Campaign]) -> dict[str, int]:
+    """Count the messages carrying each campaign's hashtag: "#tag" in the text, in any case.
+
+    On SQLite the full-text index first narrows the messages to those with a word that
+    starts as the hashtag does (every text holding "#tag" has one, since "#" ends a word),
+    and the same LIKE as everywhere else then decides, so the counts are exact without
+    reading the text of every message of the period. A hashtag that starts with anything
+    but an ASCII letter or digit is looked for in every message, as on PostgreSQL.
+    """
+    counts: dict[str, int] = {}
+    scanned: dict[str, Count] = {}
+    for campaign in campaigns:
+        if not campaign.hashtag:
+            continue
+        key = f"c{campaign.pk}"
+        count = Count("pk", filter=Q(text__icontains="#" + campaign.hashtag))
+        start = _INDEXED_START.match(campaign.hashtag)
+        if connection.vendor == "sqlite" and start:
+            words = RawSQL(_WORDS_STARTING, [f'"{start.group(0).lower()}"*'])
+            counts.update(inbound.filter(id__in=words).aggregate(**{key: count}))
+        else:
+            scanned[key] = count
+    if scanned:
+        counts.update(inbound.aggregate(**scanned))
+    return counts
 
 
 def _best_times(variants: QuerySet[Any], zone: Any) -> list[TimeSlot]:
