@@ -80,11 +80,15 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         metavar="DATA_DIR",
-        help="time the pages again on the SQLite database a previous run left in DATA_DIR "
-        "(migrated first; nothing is built, so the facts_* figures are left out)",
+        help="time the pages again on the database a previous run left (its SQLite file in "
+        "DATA_DIR, or DATABASE_URL's; migrated first; nothing is built, so the data_build_s "
+        "and facts_build_s figures are left out)",
     )
     args = parser.parse_args()
-    if args.reuse:
+    if args.reuse and args.database_url:
+        # PostgreSQL: the database as a previous run left it (migrated, not emptied).
+        configure(args.database_url, args.reuse)
+    elif args.reuse:
         _reuse(args.reuse)
     else:
         configure(args.database_url)
