@@ -81,6 +81,7 @@ class Router:
         self._skills: dict[tuple[int, int], int] = {}
         self._load: Counter[int] = Counter()
         self._touched: set[int] = set()
+        self._candidates_of: dict[int, list[tuple[User, StaffProfile]]] = {}
         if self.rules:
             self._load_people({rule.team_id for rule in self.rules})
 
@@ -116,22 +117,38 @@ class Router:
                 return decision
         return Decision()
 
-    def _eligible(self, rule: RoutingRule, facts: Facts) -> list[User]:
-        eligible = []
-        for user in self._members.get(rule.team_id, []):
-            profile = self._profiles.get(user.pk)
-            if profile is None or profile.availability != Availability.AVAILABLE:
-                continue
-            if self._load[user.pk] >= profile.capacity:
-                continue
-            if rule.required_skill_id is not None:
-                level = self._skills.get((user.pk, rule.required_skill_id), 0)
-                if level < rule.min_proficiency:
+    def _candidates(self, rule: RoutingRule) -> list[tuple[User, StaffProfile]]:
+        """Return the rule's team members who could take work at all: available and skilled.
+
+        These do not change while a batch is routed, so they are found once per rule;
+        load and language are checked per conversation.
+        """
+        found = self._candidates_of.get(rule.pk)
+        if found is None:
+            found = []
+            for user in self._members.get(rule.team_id, []):
+                profile = self._profiles.get(user.pk)
+                if profile is None or profile.availability != Availability.AVAILABLE:
                     continue
-            if rule.require_language and facts.language not in (profile.languages or []):
-                continue
-            eligible.append(user)
-        return eligible
+                if rule.required_skill_id is not None:
+                    level = self._skills.get((user.pk, rule.required_skill_id), 0)
+                    if level < rule.min_proficiency:
+                        continue
+                found.append((user, profile))
+            self._candidates_of[rule.pk] = found
+        return found
+
+    def _eligible(self, rule: RoutingRule, facts: Facts) -> list[User]:
+        load = self._load
+        if rule.require_language:
+            return [
+                user
+                for user, profile in self._candidates(rule)
+                if load[user.pk] < profile.capacity and facts.language in (profile.languages or [])
+            ]
+        return [
+            user for user, profile in self._candidates(rule) if load[user.pk] < profile.capacity
+        ]
 
     def _pick(self, rule: RoutingRule, facts: Facts) -> User | None:
         eligible = self._eligible(rule, facts)
