@@ -42,7 +42,6 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import (
     Coalesce,
     ExtractHour,
@@ -455,7 +454,7 @@ def _inbound(
     if rollups is not None:
         # The counts by sentiment from the daily rollups; hashtags (any campaign's, at any
         # time) still from the messages' text, only where a campaign has one.
-        counted = _hashtag_counts(inbound, campaigns)
+        counted = _hashtag_counts(organisation, start, end, inbound, campaigns)
         rows: Iterable[dict[str, Any]] = [
             {
                 "channel_id": channel,
@@ -503,31 +502,53 @@ def _inbound(
 
 # The start of a hashtag that the full-text index can look up: ASCII letters and digits.
 _INDEXED_START = re.compile(r"[A-Za-z0-9]+")
-_WORDS_STARTING = "SELECT rowid FROM inbox_message_fts WHERE inbox_message_fts MATCH %s"
+# The index's matches drive the loop (CROSS JOIN keeps them outside): the period's other
+# messages are never read. The LIKE is the one Django writes for `text__icontains`.
+_TAGGED = (
+    "SELECT COUNT(*) FROM inbox_message_fts f CROSS JOIN inbox_message m ON m.id = f.rowid"
+    " WHERE inbox_message_fts MATCH %s AND m.organisation_id = %s AND m.direction = %s"
+    " AND m.created_at >= %s AND m.created_at < %s AND m.text LIKE %s ESCAPE '\\'"
+)
 
 
-def _hashtag_counts(inbound: QuerySet[Message], campaigns: list[Campaign]) -> dict[str, int]:
-    """Count the messages carrying each campaign's hashtag: "#tag" in the text, in any case.
+def _hashtag_counts(
+    organisation: Organisation,
+    start: dt.datetime,
+    end: dt.datetime,
+    inbound: QuerySet[Message],
+    campaigns: list[Campaign],
+) -> dict[str, int]:
+    """Count the period's inbound messages carrying each campaign's hashtag ("#tag", any case).
 
-    On SQLite the full-text index first narrows the messages to those with a word that
-    starts as the hashtag does (every text holding "#tag" has one, since "#" ends a word),
-    and the same LIKE as everywhere else then decides, so the counts are exact without
-    reading the text of every message of the period. A hashtag that starts with anything
-    but an ASCII letter or digit is looked for in every message, as on PostgreSQL.
+    On SQLite the full-text index first finds the messages with a word that starts as
+    the hashtag does (every text holding "#tag" has one, since "#" ends a word), and the
+    same LIKE as `text__icontains` then decides on those alone, so the counts are exact
+    without reading the text of every message of the period. A hashtag that starts with
+    anything but an ASCII letter or digit is looked for in every message, as on PostgreSQL.
     """
     counts: dict[str, int] = {}
     scanned: dict[str, Count] = {}
+    adapt = connection.ops.adapt_datetimefield_value
     for campaign in campaigns:
         if not campaign.hashtag:
             continue
         key = f"c{campaign.pk}"
-        count = Count("pk", filter=Q(text__icontains="#" + campaign.hashtag))
-        start = _INDEXED_START.match(campaign.hashtag)
-        if connection.vendor == "sqlite" and start:
-            words = RawSQL(_WORDS_STARTING, [f'"{start.group(0).lower()}"*'])
-            counts.update(inbound.filter(id__in=words).aggregate(**{key: count}))
+        begins = _INDEXED_START.match(campaign.hashtag)
+        if connection.vendor == "sqlite" and begins:
+            like = "%" + connection.ops.prep_for_like_query("#" + campaign.hashtag) + "%"
+            params: list[Any] = [
+                f'"{begins.group(0).lower()}"*',
+                organisation.pk,
+                Direction.INBOUND,
+                adapt(start),
+                adapt(end),
+                like,
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute(_TAGGED, params)
+                counts[key] = cursor.fetchone()[0]
         else:
-            scanned[key] = count
+            scanned[key] = Count("pk", filter=Q(text__icontains="#" + campaign.hashtag))
     if scanned:
         counts.update(inbound.aggregate(**scanned))
     return counts
