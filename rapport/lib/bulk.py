@@ -305,7 +305,9 @@ class Columns:
     turns the driver's rows into the values `values_list()` would give: each
     column goes through the backend's and the field's converters (aware
     datetimes, UUIDs, booleans on SQLite), chosen once per database connection.
-    A NULL stays None without a call: every converter Django has keeps it so.
+    A NULL stays None without a call: every converter Django has keeps it so. A
+    value repeated down a column (the channel, the team) is converted once per
+    `read` when the result is immutable (a UUID, a datetime, a number or text).
     Pass the connection itself (a cursor's `.db`), not the `django.db.connection`
     proxy, whose every attribute read is a lookup the converters repeat per value.
     """
@@ -336,13 +338,28 @@ class Columns:
                     converters.append((i, found, col))
             self._converters[conn.alias] = converters
         out = []
+        seen: list[dict[Any, Any]] = [{} for _ in converters]
         for raw in rows:
             row = list(raw)
-            for i, found, col in converters:
+            for (i, found, col), done in zip(converters, seen, strict=True):
                 value = row[i]
-                if value is not None:
-                    for convert in found:
-                        value = convert(value, col, conn)
-                    row[i] = value
+                if value is None:
+                    continue
+                plain = type(value) in _PLAIN_RAW
+                if plain and value in done:
+                    row[i] = done[value]
+                    continue
+                converted = value
+                for convert in found:
+                    converted = convert(converted, col, conn)
+                if plain and type(converted) in _IMMUTABLE:
+                    done[value] = converted
+                row[i] = converted
             out.append(row)
         return out
+
+
+# What a driver hands over that can key a dict (not a parsed JSON value, not a buffer),
+# and converted values that rows may share.
+_PLAIN_RAW = frozenset({str, int, float, bytes})
+_IMMUTABLE = frozenset({uuid.UUID, dt.datetime, dt.date, dt.time, bool, int, float, str})
