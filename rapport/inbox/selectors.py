@@ -285,7 +285,11 @@ def _where(viewer: User, f: InboxFilter) -> tuple[list[str] | None, list[Any]]:
 
 
 def _api_row(row: ConversationRow) -> dict[str, object]:
-    """Return a row in ConversationOut's shape (a test holds it to that schema)."""
+    """Return a row in ConversationOut's shape (a test holds it to that schema).
+
+    Times are already text in the API's format (`_time_text`), so the JSON
+    encoder writes strings instead of calling back into Python for each one.
+    """
     channel, assignee, team = row.channel, row.assignee, row.team
     return {
         "id": row.public_id,
@@ -306,20 +310,33 @@ def _api_row(row: ConversationRow) -> dict[str, object]:
         "intent": row.intent,
         "sentiment": row.sentiment,
         "brand_risk": row.brand_risk,
-        "last_message_at": row.last_message_at,
+        "last_message_at": _time_text(row.last_message_at),
         "last_message_preview": row.last_message_preview,
         "message_count": row.message_count,
         "timers": {
-            "first_response_due_at": row.first_response_due_at,
-            "first_responded_at": row.first_responded_at,
-            "next_response_due_at": row.next_response_due_at,
-            "resolution_due_at": row.resolution_due_at,
-            "next_due_at": row.next_due_at,
+            "first_response_due_at": _time_text(row.first_response_due_at),
+            "first_responded_at": _time_text(row.first_responded_at),
+            "next_response_due_at": _time_text(row.next_response_due_at),
+            "resolution_due_at": _time_text(row.resolution_due_at),
+            "next_due_at": _time_text(row.next_due_at),
             "paused": row.sla_paused_at is not None,
         },
-        "snoozed_until": row.snoozed_until,
-        "created_at": row.created_at,
+        "snoozed_until": _time_text(row.snoozed_until),
+        "created_at": _time_text(row.created_at),
     }
+
+
+def _time_text(value: dt.datetime | None) -> str | None:
+    # What Django's JSON encoder writes (and so the API everywhere): ISO 8601 with
+    # milliseconds, "Z" for UTC. A test holds the two to the same text.
+    if value is None:
+        return None
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    if text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    return text
 
 
 # --- Light rows of the inbox list ----------------------------------------------------

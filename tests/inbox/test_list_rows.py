@@ -10,6 +10,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from ninja.responses import NinjaJSONEncoder
 
 from rapport.accounts import services as accounts
 from rapport.connectors.events import EventKind
@@ -234,3 +235,22 @@ def test_api_list_is_three_queries_with_a_token(alice, world, api_as, django_ass
         response = api.get("/conversations?limit=3")
 
     assert response.status_code == 200 and len(response.json()["items"]) == 3
+
+
+def test_api_rows_write_times_as_djangos_encoder_does(alice, world):
+    encoder = NinjaJSONEncoder()
+    utc = [
+        dt.datetime(2026, 11, 23, 14, 5, 6, 789123, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 23, 14, 5, 6, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 23, 14, 5, 6, 1000, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 29, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+    ]
+    for value in utc:
+        assert selectors._time_text(value) == encoder.default(value)
+
+    rows, _ = selectors.inbox_rows(alice, selectors.InboxFilter(tag="vip"))
+    page, _ = selectors.inbox_list(alice, selectors.InboxFilter(tag="vip"))
+
+    assert rows[0]["last_message_at"] == encoder.default(page[0].last_message_at)
+    assert rows[0]["timers"]["next_due_at"] == encoder.default(page[0].next_due_at)  # type: ignore[index]
+    assert rows[0]["timers"]["first_responded_at"] is None  # type: ignore[index]
