@@ -21,9 +21,10 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, F
 from django.db.models.base import ModelState
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from rapport.accounts import audit
@@ -166,6 +167,8 @@ class IngestResult:
     opened_ids: set[int] = field(default_factory=set)
     # Every message written, as stored, in the order of `message_ids`.
     inbound: list[IngestedMessage] = field(default_factory=list)
+    # (conversation id, assignee id) for each new conversation routing gave to someone.
+    routed: list[tuple[int, int]] = field(default_factory=list)
 
 
 ingested_hooks: list[Callable[[IngestResult], None]] = []
@@ -242,6 +245,30 @@ def _ingest(
     return result
 
 
+# Hand-written SQL for the lookups ingest makes with a batch's hundreds of ids: an ORM
+# `__in` lookup prepares every value through its field, which cost ten times the query
+# itself (about 4-6 ms for 500 values).
+
+
+def _table(model: type[Any]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _select(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _among(column: str, values: Sequence[Any]) -> RawSQL:
+    """Return `column IN (values)` for a queryset's filter, the values passed as they are."""
+    return RawSQL(f"{column} IN ({_marks(values)})", list(values), output_field=BooleanField())
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     # A naive time is stored as UTC (see bulk), so that is how it reads back.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
@@ -250,12 +277,17 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 def _drop_seen(
     channel: Channel, events: Sequence[InboundEvent], result: IngestResult
 ) -> list[InboundEvent]:
-    ids = [event.external_id for event in events]
-    seen = set(
-        Message.objects.filter(channel=channel, external_id__in=ids).values_list(
-            "external_id", flat=True
+    ids = list({event.external_id for event in events})
+    if not ids:
+        return []
+    seen = {
+        external_id
+        for (external_id,) in _select(
+            f"SELECT external_id FROM {_table(Message)} "
+            f"WHERE channel_id = %s AND external_id IN ({_marks(ids)})",
+            [channel.pk, *ids],
         )
-    )
+    }
     fresh = []
     for event in events:
         if event.external_id in seen:
@@ -311,10 +343,11 @@ def _thread(
     by_parent = _conversations_by_parent(channel, pending, loaded)
     by_thread = _conversations_by_thread(channel, pending, loaded)
     open_by_customer: dict[int, Conversation] = {}
+    customer_ids = list({p.customer.pk for p in pending})
     for conv in bulk.load(
         Conversation.objects.filter(
+            _among(f"{_table(Conversation)}.customer_id", customer_ids),
             channel=channel,
-            customer_id__in={p.customer.pk for p in pending},
             status__in=ACTIVE_STATUSES,
             merged_into__isnull=True,
         ).order_by("last_message_at")
@@ -361,6 +394,7 @@ def _thread(
         bulk.insert(new)
         result.conversations_opened = len(new)
         result.opened_ids = {conversation.pk for conversation in new}
+        result.routed = [(c.pk, c.assignee_id) for c in new if c.assignee_id is not None]
     if touched:
         bulk.update(list(touched.values()), _TOUCHED_FIELDS)
         result.conversations_updated = len(touched)
@@ -398,10 +432,11 @@ def _conversations_by_parent(
     parents = {p.event.parent_id for p in pending if p.event.parent_id}
     if not parents:
         return {}
-    links = list(
-        Message.objects.filter(channel=channel, external_id__in=parents).values_list(
-            "external_id", "conversation_id"
-        )
+    wanted = list(parents)
+    links = _select(
+        f"SELECT external_id, conversation_id FROM {_table(Message)} "
+        f"WHERE channel_id = %s AND external_id IN ({_marks(wanted)})",
+        [channel.pk, *wanted],
     )
     live = _live({conversation_id for _, conversation_id in links}, loaded)
     return {external_id or "": live[pk] for external_id, pk in links if pk in live}
@@ -413,10 +448,11 @@ def _conversations_by_thread(
     keys = {p.event.thread_id for p in pending if p.event.thread_id}
     if not keys:
         return {}
-    links = list(
-        Conversation.objects.filter(channel=channel, thread_key__in=keys)
-        .order_by("last_message_at")
-        .values_list("thread_key", "pk")
+    wanted = list(keys)
+    links = _select(
+        f"SELECT thread_key, id FROM {_table(Conversation)} "
+        f"WHERE channel_id = %s AND thread_key IN ({_marks(wanted)}) ORDER BY last_message_at",
+        [channel.pk, *wanted],
     )
     live = _live({pk for _, pk in links}, loaded)
     # The most recent conversation of a thread wins.
@@ -432,7 +468,8 @@ def _live(ids: set[int], loaded: dict[int, Conversation]) -> dict[int, Conversat
     wanted = set(ids) - set(loaded)
     for _ in range(10):
         if wanted:
-            for conversation in bulk.load(Conversation.objects.filter(pk__in=wanted)):
+            found = Conversation.objects.filter(_among(f"{_table(Conversation)}.id", list(wanted)))
+            for conversation in bulk.load(found):
                 loaded[conversation.pk] = conversation
         moved = {
             pk: loaded[target].merged_into_id
@@ -673,24 +710,21 @@ def _preview(text: str) -> str:
 
 def _notify_assignees(result: IngestResult) -> None:
     """Tell each agent that routing gave a new conversation to."""
-    ids = sorted(result.opened_ids)
+    if not result.routed:
+        return
     now = timezone.now()
-    for start in range(0, len(ids), 900):
-        routed = Conversation.objects.filter(
-            pk__in=ids[start : start + 900], assignee__isnull=False
-        ).values_list("pk", "assignee_id")
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    user_id=assignee_id,
-                    conversation_id=pk,
-                    kind="assigned",
-                    text=f"#{pk} was routed to you",
-                    created_at=now,
-                )
-                for pk, assignee_id in routed
-            ]
-        )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=assignee_id,
+                conversation_id=pk,
+                kind="assigned",
+                text=f"#{pk} was routed to you",
+                created_at=now,
+            )
+            for pk, assignee_id in sorted(result.routed)
+        ]
+    )
 
 
 def _after_ingest(result: IngestResult) -> None:

@@ -141,3 +141,59 @@ def test_ingest_times_new_conversations_by_the_default_policy(
         assert conversation.first_response_due_at == reference.first_response_due_at
         assert conversation.resolution_due_at == reference.resolution_due_at
         assert conversation.next_due_at == reference.next_due_at is not None
+
+
+def test_routing_by_customer_attribute_round_robin_and_language_across_batches(
+    sam: Any, alice: Any, bob: Any, channel: Channel, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given a VIP rule that needs a language speaker and a catch-all round robin
+    from rapport.accounts import services as accounts
+    from rapport.customers.models import Customer, Identity
+    from rapport.inbox.models import AssignmentMode, Notification, RoutingRule
+    from rapport.team.models import StaffProfile
+
+    vip_desk = accounts.create_team(sam, name="VIP desk")
+    accounts.set_team_members(sam, vip_desk, members=[alice, bob])
+    care = accounts.create_team(sam, name="Care")
+    accounts.set_team_members(sam, care, members=[alice, bob])
+    StaffProfile.objects.update_or_create(user=alice, defaults={"languages": ["fr"]})
+    StaffProfile.objects.update_or_create(user=bob, defaults={"languages": ["en"]})
+    RoutingRule.objects.create(
+        organisation=sam.organisation,
+        name="VIPs",
+        position=1,
+        team=vip_desk,
+        customer_attributes={"tier": "gold"},
+        require_language=True,
+        assignment=AssignmentMode.LEAST_LOADED,
+    )
+    RoutingRule.objects.create(
+        organisation=sam.organisation,
+        name="Everything",
+        position=2,
+        team=care,
+        assignment=AssignmentMode.ROUND_ROBIN,
+    )
+    gold = Customer.objects.create(
+        organisation=sam.organisation, display_name="Gold", attributes={"tier": "gold"}
+    )
+    Identity.objects.create(
+        organisation=sam.organisation, customer=gold, platform="sandbox", handle="@gold@x"
+    )
+
+    # When a gold customer writes in English, then four others write over two batches
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(channel, [event("Where is my order? It is late.", author_handle="@Gold@x")])
+    for batch in ([f"@a{n}@x" for n in range(2)], [f"@b{n}@x" for n in range(2)]):
+        with django_capture_on_commit_callbacks(execute=True):
+            ingest(channel, [event("Hello, a question", author_handle=h) for h in batch])
+
+    # Then the VIP went to the English speaker's desk, and the rest alternated
+    vip = Conversation.objects.get(customer=gold)
+    assert (vip.team_id, vip.assignee_id) == (vip_desk.pk, bob.pk)
+    others = Conversation.objects.exclude(customer=gold).order_by("id")
+    assert {c.team_id for c in others} == {care.pk}
+    assignees = [c.assignee_id for c in others]
+    assert assignees == [alice.pk, bob.pk, alice.pk, bob.pk]
+    notified = Notification.objects.filter(kind="assigned").values_list("user_id", "conversation")
+    assert sorted(notified) == sorted([(bob.pk, vip.pk)] + [(c.assignee_id, c.pk) for c in others])
